@@ -1,0 +1,6 @@
+//! Benchmark workloads of clinic-portal, generated deterministically so that tests and
+//! benches need nothing outside the repository.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod w1;

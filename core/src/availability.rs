@@ -1,0 +1,915 @@
+//! Slot search: which starts a portal user may book (DESIGN §4, rules 1–12).
+//!
+//! Each rule is decided by one function here; [`crate::explain`] calls the same functions
+//! to say which rule refuses a start, so the two can never disagree.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::config::{EmptyPortalDay, SlotMode, Weekday};
+use crate::engine::State;
+use crate::occupancy::Profile;
+use crate::practice::{
+    CBlock, CClosure, CPractitioner, CRecord, CService, ClosureDates, Ix, Practice,
+};
+use crate::zone::{DayFrame, Instant};
+use crate::{Error, ErrorCode, Result};
+
+/// The longest date range one query may span.
+pub const MAX_QUERY_DAYS: i64 = 366;
+
+/// What a portal user asks: which starts can I book?
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotQuery {
+    /// The service to book.
+    pub service: String,
+    /// A named practitioner; absent: no preference (DESIGN §4 rule 12).
+    #[serde(default)]
+    pub practitioner: Option<String>,
+    /// Only this clinic.
+    #[serde(default)]
+    pub clinic: Option<String>,
+    /// First local date (in each clinic's own zone), inclusive.
+    pub from: NaiveDate,
+    /// Last local date, inclusive.
+    pub to: NaiveDate,
+    /// Telehealth (video) appointments instead of in-person ones.
+    #[serde(default)]
+    pub telehealth: bool,
+    /// The patient booking, for their practitioner restrictions.
+    #[serde(default)]
+    pub patient: Option<String>,
+}
+
+impl SlotQuery {
+    /// A query for a service over local dates `from..=to`, any practitioner.
+    pub fn new(service: impl Into<String>, from: NaiveDate, to: NaiveDate) -> SlotQuery {
+        SlotQuery {
+            service: service.into(),
+            practitioner: None,
+            clinic: None,
+            from,
+            to,
+            telehealth: false,
+            patient: None,
+        }
+    }
+
+    /// Only this practitioner.
+    pub fn practitioner(mut self, id: impl Into<String>) -> SlotQuery {
+        self.practitioner = Some(id.into());
+        self
+    }
+
+    /// Only this clinic.
+    pub fn clinic(mut self, id: impl Into<String>) -> SlotQuery {
+        self.clinic = Some(id.into());
+        self
+    }
+
+    /// Telehealth instead of in-person.
+    pub fn telehealth(mut self, telehealth: bool) -> SlotQuery {
+        self.telehealth = telehealth;
+        self
+    }
+
+    /// For this patient (applies their allowed practitioners).
+    pub fn patient(mut self, id: impl Into<String>) -> SlotQuery {
+        self.patient = Some(id.into());
+        self
+    }
+}
+
+/// A practitioner who can take a slot, with the places left with them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SlotCandidate {
+    /// Practitioner id.
+    pub practitioner: Arc<str>,
+    /// Places left at that start with this practitioner.
+    pub remaining_capacity: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SlotRow {
+    clinic: Arc<str>,
+    start: Instant,
+    end: Instant,
+    offset: i32,
+    remaining: u32,
+    candidates: (u32, u32),
+}
+
+/// The answer to a [`SlotQuery`]: slots ordered by start, then clinic and practitioner in
+/// configuration order. With no preference, one slot per (start, clinic) lists every
+/// candidate practitioner; otherwise each slot has exactly one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Slots {
+    rows: Vec<SlotRow>,
+    candidates: Vec<SlotCandidate>,
+}
+
+/// One offered slot, borrowed from [`Slots`].
+#[derive(Clone, Copy)]
+pub struct Slot<'a> {
+    row: &'a SlotRow,
+    candidates: &'a [SlotCandidate],
+}
+
+fn at_offset(instant: Instant, offset: i32) -> DateTime<FixedOffset> {
+    let tz = FixedOffset::east_opt(offset)
+        .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    DateTime::from_timestamp(instant, 0)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+}
+
+impl<'a> Slot<'a> {
+    /// The clinic.
+    pub fn clinic(&self) -> &'a str {
+        &self.row.clinic
+    }
+
+    /// Start, in the clinic's local offset.
+    pub fn start(&self) -> DateTime<FixedOffset> {
+        at_offset(self.row.start, self.row.offset)
+    }
+
+    /// End (start + service duration), in the clinic's offset at the start.
+    pub fn end(&self) -> DateTime<FixedOffset> {
+        at_offset(self.row.end, self.row.offset)
+    }
+
+    /// Start as Unix seconds.
+    pub fn start_unix(&self) -> i64 {
+        self.row.start
+    }
+
+    /// End as Unix seconds.
+    pub fn end_unix(&self) -> i64 {
+        self.row.end
+    }
+
+    /// The clinic's UTC offset at the start, in seconds.
+    pub fn utc_offset_seconds(&self) -> i32 {
+        self.row.offset
+    }
+
+    /// Places left at this start (summed over candidates).
+    pub fn remaining_capacity(&self) -> u32 {
+        self.row.remaining
+    }
+
+    /// The practitioners who can take it, in configuration order.
+    pub fn practitioners(&self) -> &'a [SlotCandidate] {
+        self.candidates
+    }
+}
+
+impl fmt::Debug for Slot<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("clinic", &self.clinic())
+            .field("start", &self.start().to_rfc3339())
+            .field("end", &self.end().to_rfc3339())
+            .field("practitioners", &self.candidates)
+            .finish()
+    }
+}
+
+impl Serialize for Slot<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Slot", 7)?;
+        st.serialize_field("clinic", self.clinic())?;
+        st.serialize_field("start", &self.start().to_rfc3339())?;
+        st.serialize_field("end", &self.end().to_rfc3339())?;
+        st.serialize_field("start_unix", &self.start_unix())?;
+        st.serialize_field("end_unix", &self.end_unix())?;
+        st.serialize_field("remaining_capacity", &self.remaining_capacity())?;
+        st.serialize_field("practitioners", self.practitioners())?;
+        st.end()
+    }
+}
+
+impl Slots {
+    /// Number of slots.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether nothing is offered.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The `i`-th slot.
+    pub fn get(&self, i: usize) -> Option<Slot<'_>> {
+        self.rows.get(i).map(|row| Slot {
+            row,
+            candidates: &self.candidates[row.candidates.0 as usize..row.candidates.1 as usize],
+        })
+    }
+
+    /// The slots in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Slot<'_>> + '_ {
+        self.rows.iter().map(|row| Slot {
+            row,
+            candidates: &self.candidates[row.candidates.0 as usize..row.candidates.1 as usize],
+        })
+    }
+
+    /// The slots as a JSON array.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Slots {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for slot in self.iter() {
+            seq.serialize_element(&slot)?;
+        }
+        seq.end()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The rules, one function each.
+// ---------------------------------------------------------------------------------------
+
+/// Why a rule refuses: its DESIGN §4 number, the entity at fault, and a sentence.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    /// The DESIGN §4 rule number (1–12).
+    pub rule: u8,
+    /// The entity at fault, e.g. `practitioner dr-lee`.
+    pub entity: String,
+    /// A sentence for staff.
+    pub message: String,
+}
+
+pub(crate) fn refuse(rule: u8, entity: impl Into<String>, message: impl Into<String>) -> Refusal {
+    Refusal {
+        rule,
+        entity: entity.into(),
+        message: message.into(),
+    }
+}
+
+/// Rule 1 (practice level): the portal is on.
+pub(crate) fn portal_on(practice: &Practice) -> Result<(), Refusal> {
+    if practice.config.portal.enabled {
+        Ok(())
+    } else {
+        Err(refuse(
+            1,
+            "portal",
+            "online booking is switched off for the practice (portal.enabled = false)",
+        ))
+    }
+}
+
+/// Rule 1 (clinic level): the clinic has "Book in Portal".
+pub(crate) fn clinic_books_in_portal(practice: &Practice, clinic: Ix) -> Result<(), Refusal> {
+    let c = &practice.clinics[clinic];
+    if c.book_in_portal {
+        Ok(())
+    } else {
+        Err(refuse(
+            1,
+            format!("clinic {}", c.id),
+            format!("clinic `{}` does not book in the portal", c.id),
+        ))
+    }
+}
+
+/// Rule 2: the service is offered online.
+pub(crate) fn service_offered(service: &CService) -> Result<(), Refusal> {
+    if service.book_from_portal {
+        Ok(())
+    } else {
+        Err(refuse(
+            2,
+            format!("service {}", service.id),
+            format!("service `{}` is not bookable from the portal", service.id),
+        ))
+    }
+}
+
+/// Rule 3: the practitioner is offered online for this service and patient.
+pub(crate) fn practitioner_offered(
+    practice: &Practice,
+    service: &CService,
+    p: Ix,
+    allowed: Option<&[String]>,
+) -> Result<(), Refusal> {
+    let pr = &practice.practitioners[p];
+    let entity = || format!("practitioner {}", pr.id);
+    if !pr.bookable_in_portal {
+        return Err(refuse(
+            3,
+            entity(),
+            format!("practitioner `{}` cannot be booked in the portal", pr.id),
+        ));
+    }
+    if let Some(t) = service.practitioner_type {
+        if !pr.types.contains(&t) {
+            let tname = &practice.config.practitioner_types[t].id;
+            return Err(refuse(
+                3,
+                entity(),
+                format!(
+                    "service `{}` needs a practitioner of type `{tname}`; `{}` is not one",
+                    service.id, pr.id
+                ),
+            ));
+        }
+    }
+    if let Some(allowed) = allowed.filter(|a| !a.is_empty()) {
+        if !allowed.iter().any(|a| **a == *pr.id) {
+            return Err(refuse(
+                3,
+                entity(),
+                format!(
+                    "the patient may only book with {}; not with `{}`",
+                    allowed.join(", "),
+                    pr.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rule 4: the schedule types that link this practitioner to this service (assigned to the
+/// practitioner, listed by the service, and of the right telehealth kind).
+pub(crate) fn schedule_chain(
+    practice: &Practice,
+    service: &CService,
+    p: Ix,
+    telehealth: bool,
+) -> Result<Vec<bool>, Refusal> {
+    let pr = &practice.practitioners[p];
+    let mut chain = vec![false; practice.schedule_types.len()];
+    let mut linked = false;
+    for &st in &pr.schedule_types {
+        if service.schedule_types.contains(&st) {
+            linked = true;
+            if practice.schedule_types[st].telehealth == telehealth {
+                chain[st] = true;
+            }
+        }
+    }
+    if !linked {
+        return Err(refuse(
+            4,
+            format!("service {}", service.id),
+            format!(
+                "service `{}` is not linked to any schedule type of practitioner `{}`",
+                service.id, pr.id
+            ),
+        ));
+    }
+    if !chain.iter().any(|&c| c) {
+        let kind = if telehealth {
+            "telehealth"
+        } else {
+            "in-person"
+        };
+        return Err(refuse(
+            4,
+            format!("practitioner {}", pr.id),
+            format!(
+                "practitioner `{}` has no {kind} schedule type for service `{}`",
+                pr.id, service.id
+            ),
+        ));
+    }
+    Ok(chain)
+}
+
+/// Rule 5: whether the record applies on `date` (date range, then recurrence).
+pub(crate) fn record_applies(
+    record: &CRecord,
+    date: NaiveDate,
+    recurring: Option<&[NaiveDate]>,
+) -> bool {
+    record.covers(date)
+        && match (&record.recurrence, recurring) {
+            (None, _) => true,
+            (Some(_), Some(dates)) => dates.binary_search(&date).is_ok(),
+            (Some(rule), None) => rule.contains(date),
+        }
+}
+
+/// Which blocks of the chain the day has: the working (standard) blocks, and the ones
+/// bookable online after rule 6.
+pub(crate) struct DayBlocks {
+    pub(crate) standard: Vec<CBlock>,
+    pub(crate) bookable: Vec<CBlock>,
+    /// Rule 6 emptied the day (portal-blocks mode, no portal blocks, policy `closed`).
+    pub(crate) empty_portal_day: bool,
+}
+
+/// Rules 4 and 6 on one day of a record: the chain's blocks, restricted to `clinic` if
+/// given, and which of them are bookable online.
+pub(crate) fn day_blocks(
+    practice: &Practice,
+    record: &CRecord,
+    weekday: Weekday,
+    chain: &[bool],
+    clinic: Option<Ix>,
+) -> DayBlocks {
+    let keep = |b: &&CBlock| chain[b.schedule_type] && clinic.is_none_or(|c| c == b.clinic);
+    let wd = weekday.index();
+    let standard: Vec<CBlock> = record.blocks[wd].iter().filter(keep).copied().collect();
+    let scheduling = &practice.config.portal.scheduling;
+    let (bookable, empty_portal_day) = match scheduling.slot_mode {
+        SlotMode::Standard => (standard.clone(), false),
+        SlotMode::PortalBlocks => {
+            let working_day = !record.blocks[wd].is_empty();
+            if working_day && record.portal_blocks[wd].is_empty() {
+                match scheduling.empty_portal_day {
+                    EmptyPortalDay::Closed => (Vec::new(), true),
+                    EmptyPortalDay::Standard => (standard.clone(), false),
+                }
+            } else {
+                (
+                    record.portal_blocks[wd]
+                        .iter()
+                        .filter(keep)
+                        .copied()
+                        .collect(),
+                    false,
+                )
+            }
+        }
+    };
+    DayBlocks {
+        standard,
+        bookable,
+        empty_portal_day,
+    }
+}
+
+/// Rule 7: whether a closure applies on `date` (its `dates` pre-expanded where given).
+pub(crate) fn closure_on(
+    closure: &CClosure,
+    date: NaiveDate,
+    expanded: Option<&[NaiveDate]>,
+) -> bool {
+    match &closure.dates {
+        ClosureDates::Range(from, to) => *from <= date && date <= *to,
+        ClosureDates::Rule { rule, from, until } => {
+            date >= *from
+                && until.is_none_or(|u| date <= u)
+                && match expanded {
+                    Some(dates) => dates.binary_search(&date).is_ok(),
+                    None => rule.contains(date),
+                }
+        }
+    }
+}
+
+/// Rule 7: the closed wall-minute intervals of a day for a practitioner at a clinic.
+pub(crate) fn closed_minutes(
+    practice: &Practice,
+    closures: &[(Ix, Option<Vec<NaiveDate>>)],
+    date: NaiveDate,
+    clinic: Ix,
+    p: Ix,
+) -> Vec<(u32, u32, Ix)> {
+    closures
+        .iter()
+        .filter_map(|(ci, dates)| {
+            let c = &practice.closures[*ci];
+            (c.applies_to(clinic, p) && closure_on(c, date, dates.as_deref()))
+                .then_some((c.start, c.end, *ci))
+        })
+        .collect()
+}
+
+/// Rule 7: a block minus closures, as wall-minute pieces.
+pub(crate) fn open_pieces(block: &CBlock, closed: &[(u32, u32, Ix)]) -> Vec<(u32, u32)> {
+    let mut pieces = vec![(block.start, block.end)];
+    for &(cs, ce, _) in closed {
+        let mut next = Vec::with_capacity(pieces.len() + 1);
+        for (a, b) in pieces {
+            if ce <= a || cs >= b {
+                next.push((a, b));
+                continue;
+            }
+            if a < cs {
+                next.push((a, cs));
+            }
+            if ce < b {
+                next.push((ce, b));
+            }
+        }
+        pieces = next;
+    }
+    pieces
+}
+
+/// Rule 8: the lead time and the horizon of one clinic, as instants: starts in
+/// `[earliest, horizon_end)` are inside the booking window.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BookingWindow {
+    pub(crate) earliest: Instant,
+    pub(crate) horizon_end: Instant,
+}
+
+pub(crate) fn booking_window(practice: &Practice, clinic: Ix, now: Instant) -> BookingWindow {
+    let s = &practice.config.portal.scheduling;
+    let tz = practice.clinics[clinic].tz;
+    let today = crate::zone::wall_of(tz, now).date();
+    let horizon_date = today + Duration::days(i64::from(s.max_days_ahead) + 1);
+    BookingWindow {
+        earliest: now + 3600 * i64::from(s.min_hours_before_booking),
+        horizon_end: DayFrame::new(tz, horizon_date).midnight,
+    }
+}
+
+impl BookingWindow {
+    pub(crate) fn admits(&self, start: Instant) -> bool {
+        start >= self.earliest && start < self.horizon_end
+    }
+}
+
+/// Rule 9: the wall minutes of the start grid inside the piece `[from, to)` of a bookable
+/// block that begins at `block_start`.
+pub(crate) fn grid_step(practice: &Practice, service: &CService) -> (u32, bool) {
+    match practice.config.portal.scheduling.start_interval_minutes {
+        Some(n) => (n, true),
+        None => (service.duration_minutes, false),
+    }
+}
+
+/// Rule 9: whether wall minute `m` is on the start grid of a block starting at `block_start`.
+pub(crate) fn on_grid(m: u32, block_start: u32, step: (u32, bool)) -> bool {
+    match step {
+        (n, true) => m % n == 0,
+        (d, false) => m >= block_start && (m - block_start) % d == 0,
+    }
+}
+
+fn first_on_grid(from: u32, block_start: u32, step: (u32, bool)) -> u32 {
+    match step {
+        (n, true) => from.div_ceil(n) * n,
+        (d, false) => {
+            let k = (from.saturating_sub(block_start)).div_ceil(d);
+            block_start + k * d
+        }
+    }
+}
+
+/// Rule 10: the capacity of a slot in a block of this schedule type.
+pub(crate) fn capacity(practice: &Practice, service: &CService, schedule_type: Ix) -> u32 {
+    if practice.schedule_types[schedule_type].allow_conflicts {
+        service.portal_capacity
+    } else {
+        1
+    }
+}
+
+/// Rule 10: what a booking of `service` at `[start, end)` occupies, buffers included.
+pub(crate) fn occupied_span(
+    service: &CService,
+    start: Instant,
+    end: Instant,
+) -> (Instant, Instant) {
+    (
+        start - 60 * i64::from(service.buffer_before_minutes),
+        end + 60 * i64::from(service.buffer_after_minutes),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Search.
+// ---------------------------------------------------------------------------------------
+
+/// What a query resolves to, shared by search and explain.
+pub(crate) struct Resolved<'a> {
+    pub(crate) service: &'a CService,
+    pub(crate) practitioner: Option<Ix>,
+    pub(crate) clinic: Option<Ix>,
+    pub(crate) allowed: Option<&'a [String]>,
+}
+
+/// Checks a query's ids and dates; bad input is an error, never an empty answer.
+pub(crate) fn resolve<'a>(
+    practice: &'a Practice,
+    state: &'a State,
+    q: &SlotQuery,
+) -> Result<Resolved<'a>> {
+    let si = *practice
+        .service_ix
+        .get(&q.service)
+        .ok_or_else(|| Error::not_found("service", &q.service))?;
+    let practitioner = match &q.practitioner {
+        Some(id) => Some(
+            *practice
+                .practitioner_ix
+                .get(id)
+                .ok_or_else(|| Error::not_found("practitioner", id))?,
+        ),
+        None => None,
+    };
+    let clinic = match &q.clinic {
+        Some(id) => Some(
+            *practice
+                .clinic_ix
+                .get(id)
+                .ok_or_else(|| Error::not_found("clinic", id))?,
+        ),
+        None => None,
+    };
+    let allowed = match &q.patient {
+        Some(id) => Some(
+            state
+                .patients
+                .get(id)
+                .ok_or_else(|| Error::not_found("patient", id))?
+                .allowed_practitioners
+                .as_slice(),
+        ),
+        None => None,
+    };
+    if q.to < q.from {
+        return Err(Error::invalid_input(format!(
+            "query date range ends ({}) before it starts ({})",
+            q.to, q.from
+        )));
+    }
+    if (q.to - q.from).num_days() >= MAX_QUERY_DAYS {
+        return Err(Error::invalid_input(format!(
+            "a query spans at most {MAX_QUERY_DAYS} days"
+        )));
+    }
+    Ok(Resolved {
+        service: &practice.services[si],
+        practitioner,
+        clinic,
+        allowed,
+    })
+}
+
+/// Closures that can apply to the query, with RRULE dates expanded over `[from, to]`.
+pub(crate) fn expand_closures(
+    practice: &Practice,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(Ix, Option<Vec<NaiveDate>>)> {
+    practice
+        .closures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match &c.dates {
+            ClosureDates::Range(a, b) => (*a <= to && *b >= from).then_some((i, None)),
+            ClosureDates::Rule { rule, .. } => {
+                let dates = rule.dates_between(from, to);
+                (!dates.is_empty()).then_some((i, Some(dates)))
+            }
+        })
+        .collect()
+}
+
+/// Per clinic: the day frames of the query's dates (built on first use) and the window.
+struct ClinicDays {
+    window: BookingWindow,
+    frames: Vec<Option<DayFrame>>,
+}
+
+struct Search<'a> {
+    practice: &'a Practice,
+    state: &'a State,
+    service: &'a CService,
+    from: NaiveDate,
+    days: usize,
+    clinic: Option<Ix>,
+    clinics: Vec<ClinicDays>,
+    closures: Vec<(Ix, Option<Vec<NaiveDate>>)>,
+    step: (u32, bool),
+}
+
+/// One offered (practitioner, start) before grouping.
+#[derive(Clone, Copy)]
+struct Hit {
+    start: Instant,
+    clinic: u32,
+    practitioner: u32,
+    end: Instant,
+    offset: i32,
+    remaining: u32,
+}
+
+impl Search<'_> {
+    fn frame(&mut self, clinic: Ix, day: usize) -> DayFrame {
+        let tz = self.practice.clinics[clinic].tz;
+        let date = self.from + Duration::days(day as i64);
+        *self.clinics[clinic].frames[day].get_or_insert_with(|| DayFrame::new(tz, date))
+    }
+
+    fn practitioner_hits(&mut self, p: Ix, chain: &[bool], out: &mut Vec<Hit>) {
+        let practice = self.practice;
+        let pr: &CPractitioner = &practice.practitioners[p];
+        let to = self.from + Duration::days(self.days as i64 - 1);
+        // Rule 10: the occupancy over the whole query, looked up once.
+        let span_from =
+            self.frame_bound(true) - 60 * i64::from(self.service.buffer_after_minutes) - 86_400;
+        let span_to =
+            self.frame_bound(false) + 60 * i64::from(self.service.buffer_before_minutes) + 86_400;
+        let profile: Profile = self
+            .state
+            .occupancy
+            .timeline(p)
+            .map(|t| t.profile(span_from, span_to))
+            .unwrap_or_default();
+        let recurring: Vec<Option<Vec<NaiveDate>>> = pr
+            .records
+            .iter()
+            .map(|r| {
+                r.recurrence
+                    .as_ref()
+                    .map(|rule| rule.dates_between(self.from, to))
+            })
+            .collect();
+        let duration = 60 * i64::from(self.service.duration_minutes);
+        for day in 0..self.days {
+            let date = self.from + Duration::days(day as i64);
+            let Some(ri) = record_index_on(pr, date) else {
+                continue;
+            };
+            let record = &pr.records[ri];
+            if !record_applies(record, date, recurring[ri].as_deref()) {
+                continue;
+            }
+            let blocks = day_blocks(practice, record, Weekday::of(date), chain, self.clinic);
+            for block in &blocks.bookable {
+                if clinic_books_in_portal(practice, block.clinic).is_err() {
+                    continue;
+                }
+                let frame = self.frame(block.clinic, day);
+                let window = self.clinics[block.clinic].window;
+                if frame.next_midnight <= window.earliest || frame.midnight >= window.horizon_end {
+                    continue;
+                }
+                let cap = capacity(practice, self.service, block.schedule_type);
+                let closed = closed_minutes(practice, &self.closures, date, block.clinic, p);
+                for (a, b) in open_pieces(block, &closed) {
+                    let piece_start = frame.boundary_instant(a);
+                    let piece_end = frame.boundary_instant(b);
+                    let mut m = first_on_grid(a, block.start, self.step);
+                    while m < b {
+                        let minute = m;
+                        m += self.step.0;
+                        // Rule 11: a start in the gap does not exist; a fold gives the earlier.
+                        let Some(start) = frame.start_instant(minute) else {
+                            continue;
+                        };
+                        let end = start + duration;
+                        if start < piece_start || end > piece_end {
+                            continue;
+                        }
+                        if !window.admits(start) {
+                            continue;
+                        }
+                        let (os, oe) = occupied_span(self.service, start, end);
+                        let taken = profile.max_in(os, oe);
+                        if taken >= cap {
+                            continue;
+                        }
+                        out.push(Hit {
+                            start,
+                            clinic: block.clinic as u32,
+                            practitioner: p as u32,
+                            end,
+                            offset: frame.offset_at(start),
+                            remaining: cap - taken,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The earliest (or latest) instant any of the query's local dates can touch.
+    fn frame_bound(&self, first: bool) -> Instant {
+        let date = if first {
+            self.from
+        } else {
+            self.from + Duration::days(self.days as i64)
+        };
+        let base = date
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp();
+        // Zones are within ±26 h of UTC.
+        if first {
+            base - 26 * 3600
+        } else {
+            base + 26 * 3600
+        }
+    }
+}
+
+fn record_index_on(pr: &CPractitioner, date: NaiveDate) -> Option<usize> {
+    let i = pr.records.partition_point(|r| r.start_date <= date);
+    let ri = i.checked_sub(1)?;
+    pr.records[ri].covers(date).then_some(ri)
+}
+
+/// Runs a slot query (DESIGN §4).
+pub(crate) fn search(
+    practice: &Practice,
+    state: &State,
+    q: &SlotQuery,
+    now: Instant,
+) -> Result<Slots> {
+    let r = resolve(practice, state, q)?;
+    if let Err(refusal) = portal_on(practice) {
+        return Err(Error::new(ErrorCode::PortalDisabled, refusal.message));
+    }
+    if service_offered(r.service).is_err() {
+        return Ok(Slots::default());
+    }
+    let grouped = r.practitioner.is_none() && practice.config.portal.scheduling.allow_no_preference;
+    let days = (q.to - q.from).num_days() as usize + 1;
+    let mut search = Search {
+        practice,
+        state,
+        service: r.service,
+        from: q.from,
+        days,
+        clinic: r.clinic,
+        clinics: (0..practice.clinics.len())
+            .map(|c| ClinicDays {
+                window: booking_window(practice, c, now),
+                frames: vec![None; days],
+            })
+            .collect(),
+        closures: expand_closures(practice, q.from, q.to),
+        step: grid_step(practice, r.service),
+    };
+    let mut hits = Vec::new();
+    let practitioners: Vec<Ix> = match r.practitioner {
+        Some(p) => vec![p],
+        None => (0..practice.practitioners.len()).collect(),
+    };
+    for p in practitioners {
+        if practitioner_offered(practice, r.service, p, r.allowed).is_err() {
+            continue;
+        }
+        let Ok(chain) = schedule_chain(practice, r.service, p, q.telehealth) else {
+            continue;
+        };
+        search.practitioner_hits(p, &chain, &mut hits);
+    }
+    Ok(assemble(practice, hits, grouped))
+}
+
+/// Orders hits and, for no preference, groups them per (start, clinic) (rule 12).
+fn assemble(practice: &Practice, mut hits: Vec<Hit>, grouped: bool) -> Slots {
+    let key = |h: &Hit| (h.start, h.clinic, h.practitioner);
+    if !hits.is_sorted_by_key(key) {
+        hits.sort_unstable_by_key(key);
+    }
+    let mut slots = Slots {
+        rows: Vec::with_capacity(hits.len()),
+        candidates: Vec::with_capacity(hits.len()),
+    };
+    let mut i = 0;
+    while i < hits.len() {
+        let first = hits[i];
+        let begin = slots.candidates.len() as u32;
+        let mut remaining = 0;
+        loop {
+            let h = hits[i];
+            slots.candidates.push(SlotCandidate {
+                practitioner: Arc::clone(&practice.practitioners[h.practitioner as usize].id),
+                remaining_capacity: h.remaining,
+            });
+            remaining += h.remaining;
+            i += 1;
+            let same = |n: &Hit| n.start == first.start && n.clinic == first.clinic;
+            if !grouped || !hits.get(i).is_some_and(same) {
+                break;
+            }
+        }
+        slots.rows.push(SlotRow {
+            clinic: Arc::clone(&practice.clinics[first.clinic as usize].id),
+            start: first.start,
+            end: first.end,
+            offset: first.offset,
+            remaining,
+            candidates: (begin, slots.candidates.len() as u32),
+        });
+    }
+    slots
+}

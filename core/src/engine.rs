@@ -1,0 +1,383 @@
+//! The engine: one per practice, shared across threads (DESIGN §1).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+
+use crate::availability::{self, SlotQuery, Slots};
+use crate::config::Config;
+use crate::explain::{self, Explanation, ServiceReport};
+use crate::model::{Appointment, Patient};
+use crate::occupancy::{Occupied, Timeline};
+use crate::practice::{self, Practice};
+use crate::validate::Diagnostic;
+use crate::{Error, ErrorCode, Result};
+
+/// The longest appointment the engine accepts.
+pub const MAX_APPOINTMENT_DAYS: i64 = 31;
+
+/// Occupancy timelines, one per practitioner (by configuration index).
+#[derive(Debug, Default)]
+pub(crate) struct Occupancy {
+    timelines: Vec<Timeline>,
+}
+
+impl Occupancy {
+    pub(crate) fn timeline(&self, p: usize) -> Option<&Timeline> {
+        self.timelines.get(p)
+    }
+}
+
+/// Everything that changes while the engine runs.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) patients: HashMap<String, Patient>,
+    pub(crate) appointments: HashMap<String, Appointment>,
+    pub(crate) occupancy: Occupancy,
+}
+
+/// The booking engine of one practice.
+///
+/// `Engine` is `Send + Sync`; every operation takes `&self`. Reads (search, explain) run in
+/// parallel; each change is one atomic step.
+///
+/// ```
+/// use clinic_portal::{Engine, SlotQuery};
+/// use chrono::{NaiveDate, TimeZone, Utc};
+///
+/// let engine = Engine::from_json(r#"{
+///   "clinics": [{"id": "main", "time_zone": "America/Toronto"}],
+///   "schedule_types": [{"id": "treat", "name": "Treatment"}],
+///   "practitioners": [{"id": "dr-lee", "schedule_types": ["treat"], "availability": [
+///     {"start_date": "2027-01-01", "blocks": [
+///       {"weekday": "mon", "start": "09:00", "end": "12:00", "schedule_type": "treat"}]}]}],
+///   "services": [{"id": "physio-30", "duration_minutes": 30, "schedule_types": ["treat"]}]
+/// }"#)?;
+/// let monday = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+/// let now = Utc.with_ymd_and_hms(2027, 1, 25, 12, 0, 0).unwrap();
+/// let slots = engine.search(&SlotQuery::new("physio-30", monday, monday), now)?;
+/// assert_eq!(slots.len(), 6); // 09:00, 09:30 … 11:30
+/// assert_eq!(slots.get(0).unwrap().start().to_rfc3339(), "2027-02-01T09:00:00-05:00");
+/// # Ok::<(), clinic_portal::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    practice: Arc<Practice>,
+    state: RwLock<State>,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+};
+
+impl Engine {
+    /// Builds an engine from a configuration; `invalid_config` lists every error.
+    pub fn new(config: Config) -> Result<Engine> {
+        let practice = practice::compile(config).map_err(Error::invalid_config)?;
+        let timelines = vec![Timeline::default(); practice.practitioners.len()];
+        Ok(Engine {
+            practice: Arc::new(practice),
+            state: RwLock::new(State {
+                occupancy: Occupancy { timelines },
+                ..State::default()
+            }),
+        })
+    }
+
+    /// Builds an engine from configuration JSON.
+    pub fn from_json(json: &str) -> Result<Engine> {
+        Engine::new(Config::from_json(json)?)
+    }
+
+    /// Checks a configuration without building an engine: every error and warning.
+    pub fn validate(config: &Config) -> Vec<Diagnostic> {
+        match practice::compile(config.clone()) {
+            Ok(p) => p.warnings.clone(),
+            Err(diags) => diags,
+        }
+    }
+
+    /// The configuration the engine runs.
+    pub fn config(&self) -> &Config {
+        &self.practice.config
+    }
+
+    /// Warnings about the loaded configuration (it has no errors, or it would not load).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.practice.warnings
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // -- patients ------------------------------------------------------------------------
+
+    /// Adds a patient, or replaces the one with the same id.
+    pub fn upsert_patient(&self, patient: Patient) -> Result<()> {
+        if patient.id.trim().is_empty() {
+            return Err(Error::invalid_input("a patient needs a non-empty id"));
+        }
+        for p in &patient.allowed_practitioners {
+            if !self.practice.practitioner_ix.contains_key(p) {
+                return Err(Error::not_found("practitioner", p));
+            }
+        }
+        if let Some(r) = &patient.referral_type {
+            if !self
+                .practice
+                .config
+                .referral_types
+                .iter()
+                .any(|t| &t.id == r)
+            {
+                return Err(Error::not_found("referral type", r));
+            }
+        }
+        self.write().patients.insert(patient.id.clone(), patient);
+        Ok(())
+    }
+
+    /// The patient with this id.
+    pub fn patient(&self, id: &str) -> Result<Patient> {
+        self.read()
+            .patients
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("patient", id))
+    }
+
+    /// Removes a patient who has no appointments in the engine.
+    pub fn remove_patient(&self, id: &str) -> Result<Patient> {
+        let mut state = self.write();
+        if !state.patients.contains_key(id) {
+            return Err(Error::not_found("patient", id));
+        }
+        if let Some(a) = state
+            .appointments
+            .values()
+            .find(|a| a.patient.as_deref() == Some(id))
+        {
+            return Err(Error::invalid_input(format!(
+                "patient `{id}` still has appointment `{}`: remove or reassign it first",
+                a.id
+            )));
+        }
+        state
+            .patients
+            .remove(id)
+            .ok_or_else(|| Error::not_found("patient", id))
+    }
+
+    // -- host-owned appointments -----------------------------------------------------------
+
+    fn check_appointment(&self, state: &State, a: &Appointment) -> Result<usize> {
+        if a.id.trim().is_empty() {
+            return Err(Error::invalid_input("an appointment needs a non-empty id"));
+        }
+        let p = *self
+            .practice
+            .practitioner_ix
+            .get(&a.practitioner)
+            .ok_or_else(|| Error::not_found("practitioner", &a.practitioner))?;
+        if let Some(c) = &a.clinic {
+            if !self.practice.clinic_ix.contains_key(c) {
+                return Err(Error::not_found("clinic", c));
+            }
+        }
+        if let Some(s) = &a.service {
+            if !self.practice.service_ix.contains_key(s) {
+                return Err(Error::not_found("service", s));
+            }
+        }
+        if let Some(pat) = &a.patient {
+            if !state.patients.contains_key(pat) {
+                return Err(Error::not_found("patient", pat));
+            }
+        }
+        if a.end <= a.start {
+            return Err(Error::invalid_input(format!(
+                "appointment `{}` ends before it starts",
+                a.id
+            )));
+        }
+        if (a.end - a.start).num_days() >= MAX_APPOINTMENT_DAYS {
+            return Err(Error::invalid_input(format!(
+                "appointment `{}` is longer than {MAX_APPOINTMENT_DAYS} days",
+                a.id
+            )));
+        }
+        Ok(p)
+    }
+
+    /// What an appointment occupies (its service's buffers included), if it occupies.
+    fn occupied(&self, a: &Appointment) -> Option<Occupied> {
+        if !a.status.occupies() {
+            return None;
+        }
+        let (start, end) = (a.start.timestamp(), a.end.timestamp());
+        let (start, end) = match a
+            .service
+            .as_ref()
+            .and_then(|s| self.practice.service_ix.get(s))
+        {
+            Some(&si) => availability::occupied_span(&self.practice.services[si], start, end),
+            None => (start, end),
+        };
+        Some(Occupied {
+            start,
+            end,
+            id: Arc::from(a.id.as_str()),
+        })
+    }
+
+    fn index(&self, state: &mut State, p: usize, a: &Appointment) {
+        if let Some(occ) = self.occupied(a) {
+            state.occupancy.timelines[p].insert(occ);
+        }
+    }
+
+    fn unindex(&self, state: &mut State, a: &Appointment) {
+        if let (Some(occ), Some(&p)) = (
+            self.occupied(a),
+            self.practice.practitioner_ix.get(&a.practitioner),
+        ) {
+            state.occupancy.timelines[p].remove(occ.start, &occ.id);
+        }
+    }
+
+    /// Imports an appointment the host owns (any source, any status). Occupying ones
+    /// (`pending`, `booked`) take capacity; staff may exceed capacity.
+    pub fn add_appointment(&self, appointment: Appointment) -> Result<()> {
+        let mut state = self.write();
+        let p = self.check_appointment(&state, &appointment)?;
+        if state.appointments.contains_key(&appointment.id) {
+            return Err(Error::new(
+                ErrorCode::DuplicateId,
+                format!("appointment `{}` already exists", appointment.id),
+            ));
+        }
+        self.index(&mut state, p, &appointment);
+        state
+            .appointments
+            .insert(appointment.id.clone(), appointment);
+        Ok(())
+    }
+
+    /// Imports many appointments at once; all or nothing.
+    pub fn add_appointments(&self, appointments: Vec<Appointment>) -> Result<()> {
+        let mut state = self.write();
+        let mut seen = std::collections::HashSet::new();
+        let mut positions = Vec::with_capacity(appointments.len());
+        for a in &appointments {
+            positions.push(self.check_appointment(&state, a)?);
+            if state.appointments.contains_key(&a.id) || !seen.insert(a.id.as_str()) {
+                return Err(Error::new(
+                    ErrorCode::DuplicateId,
+                    format!("appointment `{}` already exists", a.id),
+                ));
+            }
+        }
+        for (a, p) in appointments.into_iter().zip(positions) {
+            self.index(&mut state, p, &a);
+            state.appointments.insert(a.id.clone(), a);
+        }
+        Ok(())
+    }
+
+    /// Replaces an appointment (matched by id) with new details.
+    pub fn update_appointment(&self, appointment: Appointment) -> Result<()> {
+        let mut state = self.write();
+        let p = self.check_appointment(&state, &appointment)?;
+        let old = state
+            .appointments
+            .get(&appointment.id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("appointment", &appointment.id))?;
+        self.unindex(&mut state, &old);
+        self.index(&mut state, p, &appointment);
+        state
+            .appointments
+            .insert(appointment.id.clone(), appointment);
+        Ok(())
+    }
+
+    /// Removes an appointment and returns it.
+    pub fn remove_appointment(&self, id: &str) -> Result<Appointment> {
+        let mut state = self.write();
+        let old = state
+            .appointments
+            .remove(id)
+            .ok_or_else(|| Error::not_found("appointment", id))?;
+        self.unindex(&mut state, &old);
+        Ok(old)
+    }
+
+    /// The appointment with this id.
+    pub fn appointment(&self, id: &str) -> Result<Appointment> {
+        self.read()
+            .appointments
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("appointment", id))
+    }
+
+    /// How many appointments the engine holds.
+    pub fn appointment_count(&self) -> usize {
+        self.read().appointments.len()
+    }
+
+    // -- availability --------------------------------------------------------------------
+
+    /// The starts a portal user may book (DESIGN §4), as of `now`.
+    pub fn search(&self, query: &SlotQuery, now: DateTime<Utc>) -> Result<Slots> {
+        availability::search(&self.practice, &self.read(), query, now.timestamp())
+    }
+
+    /// Why `start` is or is not offered for `query`, as of `now`.
+    pub fn explain(
+        &self,
+        query: &SlotQuery,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Explanation> {
+        explain::explain(
+            &self.practice,
+            &self.read(),
+            query,
+            start.timestamp(),
+            now.timestamp(),
+        )
+    }
+
+    /// Which practitioners can offer a service online, and why the others cannot.
+    pub fn service_report(&self, service: &str) -> Result<ServiceReport> {
+        let si = *self
+            .practice
+            .service_ix
+            .get(service)
+            .ok_or_else(|| Error::not_found("service", service))?;
+        Ok(explain::service_report(&self.practice, si))
+    }
+
+    /// The HTML of the embeddable "Book an appointment" button, linking to `booking_url`
+    /// (or, when `None`, to `portal.login_url`).
+    pub fn book_button_html(&self, booking_url: Option<&str>) -> Result<String> {
+        let url = booking_url
+            .or(self.practice.config.portal.login_url.as_deref())
+            .ok_or_else(|| {
+                Error::invalid_input("no booking URL given and portal.login_url is not set")
+            })?;
+        Ok(self.practice.config.portal.widgets.book_button.html(url))
+    }
+}

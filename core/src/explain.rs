@@ -1,0 +1,464 @@
+//! Explain: why a start is or is not offered, and which practitioners can offer a service
+//! at all (DESIGN §4, "Explain").
+//!
+//! Every verdict comes from the same rule functions as the search in
+//! [`crate::availability`], applied in rule order; the first that fails is reported.
+
+use std::collections::BTreeSet;
+
+use chrono::Timelike;
+use serde::{Deserialize, Serialize};
+
+use crate::availability::{
+    booking_window, capacity, clinic_books_in_portal, closed_minutes, day_blocks, expand_closures,
+    grid_step, occupied_span, on_grid, open_pieces, portal_on, practitioner_offered,
+    record_applies, refuse, resolve, schedule_chain, service_offered, Refusal, Resolved, SlotQuery,
+};
+use crate::config::{SlotMode, Weekday};
+use crate::engine::State;
+use crate::practice::{fmt_minutes, CService, Ix, Practice};
+use crate::zone::{wall_of, DayFrame, Instant};
+use crate::Result;
+
+/// The verdict for one practitioner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PractitionerVerdict {
+    /// Practitioner id.
+    pub practitioner: String,
+    /// Whether this practitioner offers the start.
+    pub offered: bool,
+    /// The clinic, when offered.
+    pub clinic: Option<String>,
+    /// Places left, when offered.
+    pub remaining_capacity: u32,
+    /// Why not, when not offered.
+    pub refusal: Option<Refusal>,
+}
+
+/// Why a (query, start) is or is not offered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Whether the start is offered.
+    pub offered: bool,
+    /// The first failing DESIGN §4 rule (for no preference: the practitioner that came
+    /// closest), when not offered.
+    pub rule: Option<u8>,
+    /// The entity at fault, when not offered.
+    pub entity: Option<String>,
+    /// A human sentence: "offered" or why not.
+    pub message: String,
+    /// The verdict per practitioner considered.
+    pub practitioners: Vec<PractitionerVerdict>,
+}
+
+impl Explanation {
+    fn refused(r: Refusal, practitioners: Vec<PractitionerVerdict>) -> Explanation {
+        Explanation {
+            offered: false,
+            rule: Some(r.rule),
+            entity: Some(r.entity),
+            message: r.message,
+            practitioners,
+        }
+    }
+
+    /// The refusal as a value, when not offered.
+    pub fn refusal(&self) -> Option<Refusal> {
+        Some(Refusal {
+            rule: self.rule?,
+            entity: self.entity.clone()?,
+            message: self.message.clone(),
+        })
+    }
+}
+
+pub(crate) fn explain(
+    practice: &Practice,
+    state: &State,
+    q: &SlotQuery,
+    start: Instant,
+    now: Instant,
+) -> Result<Explanation> {
+    let r = resolve(practice, state, q)?;
+    if let Err(refusal) = portal_on(practice).and_then(|()| service_offered(r.service)) {
+        return Ok(Explanation::refused(refusal, Vec::new()));
+    }
+    let practitioners: Vec<Ix> = match r.practitioner {
+        Some(p) => vec![p],
+        None if practice.config.portal.scheduling.allow_no_preference => {
+            (0..practice.practitioners.len()).collect()
+        }
+        None => {
+            return Ok(Explanation::refused(
+                refuse(
+                    12,
+                    "portal",
+                    "booking with no preference is switched off: name a practitioner",
+                ),
+                Vec::new(),
+            ))
+        }
+    };
+    let mut verdicts = Vec::new();
+    let mut best: Option<Refusal> = None;
+    for p in practitioners {
+        let id = practice.practitioners[p].id.to_string();
+        match explain_practitioner(practice, state, &r, q, p, start, now) {
+            Ok((clinic, remaining)) => verdicts.push(PractitionerVerdict {
+                practitioner: id,
+                offered: true,
+                clinic: Some(practice.clinics[clinic].id.to_string()),
+                remaining_capacity: remaining,
+                refusal: None,
+            }),
+            Err(refusal) => {
+                if best.as_ref().is_none_or(|b| refusal.rule > b.rule) {
+                    best = Some(refusal.clone());
+                }
+                verdicts.push(PractitionerVerdict {
+                    practitioner: id,
+                    offered: false,
+                    clinic: None,
+                    remaining_capacity: 0,
+                    refusal: Some(refusal),
+                });
+            }
+        }
+    }
+    if verdicts.iter().any(|v| v.offered) {
+        return Ok(Explanation {
+            offered: true,
+            rule: None,
+            entity: None,
+            message: "offered".to_owned(),
+            practitioners: verdicts,
+        });
+    }
+    let refusal = best.unwrap_or_else(|| refuse(3, "practice", "no practitioner is configured"));
+    Ok(Explanation::refused(refusal, verdicts))
+}
+
+/// The clinics where the chain has blocks, in configuration order.
+fn chain_clinics(practice: &Practice, p: Ix, chain: &[bool]) -> BTreeSet<Ix> {
+    let mut clinics = BTreeSet::new();
+    for record in &practice.practitioners[p].records {
+        for b in record
+            .blocks
+            .iter()
+            .flatten()
+            .chain(record.portal_blocks.iter().flatten())
+        {
+            if chain[b.schedule_type] {
+                clinics.insert(b.clinic);
+            }
+        }
+    }
+    clinics
+}
+
+fn explain_practitioner(
+    practice: &Practice,
+    state: &State,
+    r: &Resolved<'_>,
+    q: &SlotQuery,
+    p: Ix,
+    start: Instant,
+    now: Instant,
+) -> Result<(Ix, u32), Refusal> {
+    let pr = &practice.practitioners[p];
+    practitioner_offered(practice, r.service, p, r.allowed)?;
+    let chain = schedule_chain(practice, r.service, p, q.telehealth)?;
+    let mut clinics = chain_clinics(practice, p, &chain);
+    if clinics.is_empty() {
+        return Err(refuse(
+            5,
+            format!("practitioner {}", pr.id),
+            format!(
+                "practitioner `{}` has no availability blocks for service `{}`",
+                pr.id, r.service.id
+            ),
+        ));
+    }
+    if let Some(c) = r.clinic {
+        if !clinics.contains(&c) {
+            return Err(refuse(
+                4,
+                format!("practitioner {}", pr.id),
+                format!(
+                    "no schedule type links practitioner `{}` and service `{}` at clinic `{}`",
+                    pr.id, r.service.id, practice.clinics[c].id
+                ),
+            ));
+        }
+        clinics = BTreeSet::from([c]);
+    }
+    let mut best: Option<Refusal> = None;
+    for c in clinics {
+        match check_at(practice, state, r.service, p, c, &chain, start, now) {
+            Ok(remaining) => return Ok((c, remaining)),
+            Err(refusal) => {
+                if best.as_ref().is_none_or(|b| refusal.rule > b.rule) {
+                    best = Some(refusal);
+                }
+            }
+        }
+    }
+    Err(best.unwrap_or_else(|| refuse(5, format!("practitioner {}", pr.id), "no clinic")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_at(
+    practice: &Practice,
+    state: &State,
+    service: &CService,
+    p: Ix,
+    clinic: Ix,
+    chain: &[bool],
+    start: Instant,
+    now: Instant,
+) -> Result<u32, Refusal> {
+    let pr = &practice.practitioners[p];
+    let who = format!("practitioner {}", pr.id);
+    clinic_books_in_portal(practice, clinic)?;
+    let tz = practice.clinics[clinic].tz;
+    let wall = wall_of(tz, start);
+    let date = wall.date();
+    let minute = wall.hour() * 60 + wall.minute();
+    let frame = DayFrame::new(tz, date);
+    let end = start + 60 * i64::from(service.duration_minutes);
+    let span = format!(
+        "{} {}–{}",
+        date,
+        fmt_minutes(minute),
+        fmt_minutes(minute + service.duration_minutes)
+    );
+    let at = format!("clinic `{}`", practice.clinics[clinic].id);
+    let contains =
+        |s: u32, e: u32| frame.boundary_instant(s) <= start && end <= frame.boundary_instant(e);
+
+    // Rule 5: an availability record, and a working block of the chain around the slot.
+    let record = pr.record_on(date).ok_or_else(|| {
+        refuse(
+            5,
+            who.clone(),
+            format!(
+                "no availability record of practitioner `{}` covers {date}",
+                pr.id
+            ),
+        )
+    })?;
+    if !record_applies(record, date, None) {
+        return Err(refuse(
+            5,
+            who.clone(),
+            format!("{} does not recur on {date}", record.label),
+        ));
+    }
+    let weekday = Weekday::of(date);
+    let blocks = day_blocks(practice, record, weekday, chain, Some(clinic));
+    if !blocks.standard.iter().any(|b| contains(b.start, b.end)) {
+        let other = record.blocks[weekday.index()]
+            .iter()
+            .find(|b| b.clinic == clinic && contains(b.start, b.end));
+        if let Some(b) = other {
+            let st = &practice.schedule_types[b.schedule_type].id;
+            return Err(refuse(
+                4,
+                format!("schedule type {st}"),
+                format!(
+                    "{span} is `{st}` time, which does not offer service `{}` online",
+                    service.id
+                ),
+            ));
+        }
+        return Err(refuse(
+            5,
+            who,
+            format!(
+                "{span} is outside the working blocks of practitioner `{}` at {at}",
+                pr.id
+            ),
+        ));
+    }
+    // Rule 6: a block bookable online.
+    let Some(block) = blocks
+        .bookable
+        .iter()
+        .find(|b| contains(b.start, b.end))
+        .copied()
+    else {
+        let message = if blocks.empty_portal_day {
+            format!("{date} has no portal blocks and empty_portal_day is `closed`")
+        } else if practice.config.portal.scheduling.slot_mode == SlotMode::PortalBlocks {
+            format!(
+                "{span} is outside the portal blocks of practitioner `{}`",
+                pr.id
+            )
+        } else {
+            format!("{span} is not bookable online")
+        };
+        return Err(refuse(6, who, message));
+    };
+    // Rule 7: closures.
+    let closures = expand_closures(practice, date, date);
+    let closed = closed_minutes(practice, &closures, date, clinic, p);
+    let pieces = open_pieces(&block, &closed);
+    if !pieces.iter().any(|&(a, b)| contains(a, b)) {
+        let culprit = closed
+            .iter()
+            .find(|&&(cs, ce, _)| {
+                frame.boundary_instant(cs) < end && frame.boundary_instant(ce) > start
+            })
+            .or(closed.first());
+        let label = culprit.map_or_else(
+            || "a closure".to_owned(),
+            |&(_, _, ci)| practice.closures[ci].label.clone(),
+        );
+        return Err(refuse(
+            7,
+            label.clone(),
+            format!("{span} is closed: {label}"),
+        ));
+    }
+    // Rule 8: lead time and horizon.
+    let window = booking_window(practice, clinic, now);
+    if !window.admits(start) {
+        let s = &practice.config.portal.scheduling;
+        let message = if start < window.earliest {
+            format!(
+                "{span} is less than {} hour(s) from now",
+                s.min_hours_before_booking
+            )
+        } else {
+            format!("{span} is more than {} day(s) ahead", s.max_days_ahead)
+        };
+        return Err(refuse(8, "portal.scheduling", message));
+    }
+    // Rule 9: the start grid.
+    let step = grid_step(practice, service);
+    if wall.second() != 0 || !on_grid(minute, block.start, step) {
+        let message = match step {
+            (n, true) => format!("{span} does not start on the {n}-minute grid"),
+            (d, false) => format!(
+                "{span} is not a multiple of {d} minutes after the block start {}",
+                fmt_minutes(block.start)
+            ),
+        };
+        return Err(refuse(9, "portal.scheduling", message));
+    }
+    // Rule 10: capacity.
+    let cap = capacity(practice, service, block.schedule_type);
+    let (os, oe) = occupied_span(service, start, end);
+    let taken = state
+        .occupancy
+        .timeline(p)
+        .map_or(0, |t| t.profile(os, oe).max_in(os, oe));
+    if taken >= cap {
+        return Err(refuse(
+            10,
+            who,
+            format!(
+                "practitioner `{}` is fully booked at {span} ({taken} of {cap} place(s) taken)",
+                pr.id
+            ),
+        ));
+    }
+    // Rule 11: the wall time must map back to this very instant (the earlier of a fold).
+    if frame.start_instant(minute) != Some(start) {
+        return Err(refuse(
+            11,
+            at,
+            format!("{span}: this wall time occurs twice on {date}; only its first occurrence is offered"),
+        ));
+    }
+    Ok(cap - taken)
+}
+
+/// Which practitioners can offer a service online, and why the others cannot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceReport {
+    /// Service id.
+    pub service: String,
+    /// Practitioners who can offer it online (in some week, at some clinic).
+    pub offered_by: Vec<String>,
+    /// The others, with the first rule that stops them.
+    pub not_offered_by: Vec<ServiceRefusal>,
+}
+
+/// A practitioner who can never offer a service online, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRefusal {
+    /// Practitioner id.
+    pub practitioner: String,
+    /// The first rule that stops them.
+    pub reason: Refusal,
+}
+
+pub(crate) fn service_report(practice: &Practice, si: Ix) -> ServiceReport {
+    let service = &practice.services[si];
+    let mut report = ServiceReport {
+        service: service.id.to_string(),
+        offered_by: Vec::new(),
+        not_offered_by: Vec::new(),
+    };
+    for p in 0..practice.practitioners.len() {
+        let id = practice.practitioners[p].id.to_string();
+        match practitioner_can_offer(practice, service, p) {
+            Ok(()) => report.offered_by.push(id),
+            Err(reason) => report.not_offered_by.push(ServiceRefusal {
+                practitioner: id,
+                reason,
+            }),
+        }
+    }
+    report
+}
+
+fn practitioner_can_offer(practice: &Practice, service: &CService, p: Ix) -> Result<(), Refusal> {
+    portal_on(practice)?;
+    service_offered(service)?;
+    practitioner_offered(practice, service, p, None)?;
+    let chain = schedule_chain(practice, service, p, false)
+        .or_else(|e| schedule_chain(practice, service, p, true).map_err(|_| e))?;
+    let pr = &practice.practitioners[p];
+    let mut any_block = false;
+    let mut any_portal_clinic = false;
+    for record in &pr.records {
+        for wd in Weekday::ALL {
+            let blocks = day_blocks(practice, record, wd, &chain, None);
+            any_block |= !blocks.standard.is_empty();
+            for b in &blocks.standard {
+                any_portal_clinic |= clinic_books_in_portal(practice, b.clinic).is_ok();
+            }
+            if blocks
+                .bookable
+                .iter()
+                .any(|b| clinic_books_in_portal(practice, b.clinic).is_ok())
+            {
+                return Ok(());
+            }
+        }
+    }
+    let who = format!("practitioner {}", pr.id);
+    if !any_block {
+        return Err(refuse(
+            5,
+            who,
+            format!(
+                "practitioner `{}` has no availability blocks of a schedule type of service `{}`",
+                pr.id, service.id
+            ),
+        ));
+    }
+    if !any_portal_clinic {
+        return Err(refuse(1, who, format!("practitioner `{}` works for service `{}` only at clinics that do not book in the portal", pr.id, service.id)));
+    }
+    Err(refuse(
+        6,
+        who,
+        format!(
+            "practitioner `{}` has no portal blocks for service `{}`",
+            pr.id, service.id
+        ),
+    ))
+}

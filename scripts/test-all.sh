@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of clinic-portal from a fresh clone: formatting, lints, the Rust suites
+# (unit, integration, shared vectors, doc tests including the README quickstart), and a
+# build of every benchmark so they cannot rot. Later bindings add their suites here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests"
+cargo test --workspace --locked
+
+step "benchmarks build (criterion, not run)"
+cargo bench --workspace --locked --no-run
+
+step "demo runs"
+cargo run --locked --quiet --example demo > /dev/null
+
+printf '\nall tests passed\n'
