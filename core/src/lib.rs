@@ -34,3 +34,8 @@ pub use error::{Error, ErrorCode, Result};
 pub use explain::{Explanation, PractitionerVerdict, ServiceReport};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
 pub use validate::{Diagnostic, Severity};
+
+/// The README's Rust quickstart, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeQuickstart;

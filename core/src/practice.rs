@@ -368,19 +368,18 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                             {
                                 let policy = match config.portal.scheduling.empty_portal_day {
                                     crate::config::EmptyPortalDay::Closed => {
-                                        "nothing is offered online that day"
+                                        "`closed`, nothing is offered online that day"
                                     }
                                     crate::config::EmptyPortalDay::Standard => {
-                                        "the whole day is offered online"
+                                        "`standard`, the whole day is offered online"
                                     }
                                 };
                                 d.warning(
                                     format!("{rpath}.portal_blocks"),
                                     format!(
                                         "{label}: {} has working blocks but no portal blocks; with \
-                                         empty_portal_day = {:?} {policy} (DESIGN §4 rule 6)",
+                                         empty_portal_day = {policy} (DESIGN §4 rule 6)",
                                         wd.as_str(),
-                                        config.portal.scheduling.empty_portal_day
                                     ),
                                 );
                             }

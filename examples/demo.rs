@@ -1,0 +1,135 @@
+//! The clinic-portal demo on the embedded sample practice (Riverside Physio: Toronto,
+//! Kitsilano and a staff-only Whitby clinic; eight practitioners; nine services).
+//!
+//! Run with `cargo run --example demo`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use clinic_portal::{Appointment, Engine, Patient, SlotQuery, Slots};
+use serde::Deserialize;
+
+const PRACTICE: &str = include_str!("data/sample-practice.json");
+const DATA: &str = include_str!("data/sample-data.json");
+
+#[derive(Deserialize)]
+struct SampleData {
+    patients: Vec<Patient>,
+    appointments: Vec<Appointment>,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let engine = Engine::from_json(PRACTICE)?;
+    let data: SampleData = serde_json::from_str(DATA)?;
+    for p in data.patients {
+        engine.upsert_patient(p)?;
+    }
+    engine.add_appointments(data.appointments)?;
+
+    // Monday 2027-03-08, 09:00 in Toronto. The week ahead crosses the 2027-03-14
+    // daylight-saving switch: the slot offsets change from -05:00 to -04:00.
+    let now: DateTime<Utc> = Utc
+        .with_ymd_and_hms(2027, 3, 8, 14, 0, 0)
+        .single()
+        .ok_or("now")?;
+    let from = NaiveDate::from_ymd_opt(2027, 3, 9).ok_or("date")?;
+    let to = NaiveDate::from_ymd_opt(2027, 3, 15).ok_or("date")?;
+    println!("clinic-portal demo — Riverside Physio, now = {now}");
+
+    println!("\n== Configuration warnings ==");
+    for w in engine.warnings() {
+        println!("  {w}");
+    }
+
+    let service = "physio-followup-30";
+    println!("\n== Next week online: {service}, no preference ==");
+    let any = engine.search(&SlotQuery::new(service, from, to), now)?;
+    print_week(&any, true);
+
+    println!("\n== Next week online: {service} with Christine ==");
+    let christine = engine.search(
+        &SlotQuery::new(service, from, to).practitioner("christine"),
+        now,
+    )?;
+    print_week(&christine, false);
+
+    println!("\n== Pilates small group (capacity 4) with Amir, Tuesday ==");
+    let tuesday = NaiveDate::from_ymd_opt(2027, 3, 9).ok_or("date")?;
+    let pilates = engine.search(
+        &SlotQuery::new("pilates-55", tuesday, tuesday).practitioner("amir"),
+        now,
+    )?;
+    for slot in pilates.iter() {
+        println!(
+            "  {}  {} place(s) left",
+            slot.start().format("%a %H:%M %:z"),
+            slot.remaining_capacity()
+        );
+    }
+
+    println!("\n== Why is this time not offered? ==");
+    let refused = [
+        ("christine", "2027-03-10T14:00:00-05:00"),
+        ("christine", "2027-03-09T13:00:00-05:00"),
+        ("luc", "2027-03-09T08:00:00-05:00"),
+    ];
+    for (practitioner, at) in refused {
+        let start = DateTime::parse_from_rfc3339(at)?.with_timezone(&Utc);
+        let svc = if practitioner == "luc" {
+            "chiro-adjust-15"
+        } else {
+            service
+        };
+        let q = SlotQuery::new(svc, from, to).practitioner(practitioner);
+        let e = engine.explain(&q, start, now)?;
+        let rule = e
+            .rule
+            .map_or_else(|| "-".to_owned(), |r| format!("rule {r}"));
+        println!("  {practitioner} {at} {svc}: {rule}: {}", e.message);
+    }
+
+    println!("\n== Who can offer shockwave-20 online? ==");
+    let report = engine.service_report("shockwave-20")?;
+    println!("  offered by: {:?}", report.offered_by);
+    for r in report.not_offered_by.iter().take(3) {
+        println!(
+            "  not {}: rule {}: {}",
+            r.practitioner, r.reason.rule, r.reason.message
+        );
+    }
+
+    println!("\n== The website's booking button ==");
+    println!("  {}", engine.book_button_html(None)?);
+    Ok(())
+}
+
+/// Prints the slots per local day and clinic, with the candidate count for no preference.
+fn print_week(slots: &Slots, show_candidates: bool) {
+    let mut days: BTreeMap<(NaiveDate, String), Vec<String>> = BTreeMap::new();
+    for slot in slots.iter() {
+        let start = slot.start();
+        let key = (start.date_naive(), slot.clinic().to_owned());
+        let label = if show_candidates {
+            format!("{}({})", start.format("%H:%M"), slot.practitioners().len())
+        } else {
+            start.format("%H:%M").to_string()
+        };
+        days.entry(key).or_default().push(label);
+    }
+    for ((day, clinic), times) in &days {
+        let offset = slots
+            .iter()
+            .find(|s| s.clinic() == clinic && s.start().date_naive() == *day)
+            .map(|s| s.start().format("%:z").to_string())
+            .unwrap_or_default();
+        let day = day.format("%a %Y-%m-%d");
+        println!("  {day} {clinic:<9} ({offset}) {} slot(s)", times.len());
+        for chunk in times.chunks(12) {
+            println!("      {}", chunk.join(" "));
+        }
+    }
+    if days.is_empty() {
+        println!("  (nothing online)");
+    }
+    println!("  total: {} slot(s)", slots.len());
+}
