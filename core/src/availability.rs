@@ -86,17 +86,31 @@ impl SlotQuery {
 }
 
 /// A practitioner who can take a slot, with the places left with them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SlotCandidate {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SlotCandidate<'a> {
     /// Practitioner id.
-    pub practitioner: Arc<str>,
+    pub practitioner: &'a str,
     /// Places left at that start with this practitioner.
     pub remaining_capacity: u32,
 }
 
+/// The ids of a practice's clinics and practitioners, shared by every answer so that a slot
+/// carries indices, not strings.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Ids {
+    pub(crate) clinics: Box<[Arc<str>]>,
+    pub(crate) practitioners: Box<[Arc<str>]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Candidate {
+    practitioner: u32,
+    remaining: u32,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct SlotRow {
-    clinic: Arc<str>,
+    clinic: u32,
     start: Instant,
     end: Instant,
     offset: i32,
@@ -107,22 +121,54 @@ struct SlotRow {
 /// The answer to a [`SlotQuery`]: slots ordered by start, then clinic and practitioner in
 /// configuration order. With no preference, one slot per (start, clinic) lists every
 /// candidate practitioner; otherwise each slot has exactly one.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slots {
+    ids: Arc<Ids>,
     rows: Vec<SlotRow>,
-    candidates: Vec<SlotCandidate>,
+    candidates: Vec<Candidate>,
 }
 
 /// One offered slot, borrowed from [`Slots`].
 #[derive(Clone, Copy)]
 pub struct Slot<'a> {
+    ids: &'a Ids,
     row: &'a SlotRow,
-    candidates: &'a [SlotCandidate],
+    candidates: &'a [Candidate],
+}
+
+/// The practitioners who can take a slot, in configuration order.
+#[derive(Clone)]
+pub struct SlotCandidates<'a> {
+    ids: &'a Ids,
+    inner: std::slice::Iter<'a, Candidate>,
+}
+
+impl<'a> Iterator for SlotCandidates<'a> {
+    type Item = SlotCandidate<'a>;
+
+    fn next(&mut self) -> Option<SlotCandidate<'a>> {
+        self.inner.next().map(|c| SlotCandidate {
+            practitioner: &self.ids.practitioners[c.practitioner as usize],
+            remaining_capacity: c.remaining,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for SlotCandidates<'_> {}
+
+impl fmt::Debug for SlotCandidates<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
 }
 
 fn at_offset(instant: Instant, offset: i32) -> DateTime<FixedOffset> {
-    let tz = FixedOffset::east_opt(offset)
-        .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()));
+    let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("0 is a valid offset"));
+    let tz = FixedOffset::east_opt(offset).unwrap_or(utc);
     DateTime::from_timestamp(instant, 0)
         .unwrap_or_default()
         .with_timezone(&tz)
@@ -131,7 +177,7 @@ fn at_offset(instant: Instant, offset: i32) -> DateTime<FixedOffset> {
 impl<'a> Slot<'a> {
     /// The clinic.
     pub fn clinic(&self) -> &'a str {
-        &self.row.clinic
+        &self.ids.clinics[self.row.clinic as usize]
     }
 
     /// Start, in the clinic's local offset.
@@ -165,8 +211,16 @@ impl<'a> Slot<'a> {
     }
 
     /// The practitioners who can take it, in configuration order.
-    pub fn practitioners(&self) -> &'a [SlotCandidate] {
-        self.candidates
+    pub fn practitioners(&self) -> SlotCandidates<'a> {
+        SlotCandidates {
+            ids: self.ids,
+            inner: self.candidates.iter(),
+        }
+    }
+
+    /// The ids of the practitioners who can take it, in configuration order.
+    pub fn practitioner_ids(&self) -> Vec<&'a str> {
+        self.practitioners().map(|c| c.practitioner).collect()
     }
 }
 
@@ -176,7 +230,7 @@ impl fmt::Debug for Slot<'_> {
             .field("clinic", &self.clinic())
             .field("start", &self.start().to_rfc3339())
             .field("end", &self.end().to_rfc3339())
-            .field("practitioners", &self.candidates)
+            .field("practitioners", &self.practitioners())
             .finish()
     }
 }
@@ -190,7 +244,8 @@ impl Serialize for Slot<'_> {
         st.serialize_field("start_unix", &self.start_unix())?;
         st.serialize_field("end_unix", &self.end_unix())?;
         st.serialize_field("remaining_capacity", &self.remaining_capacity())?;
-        st.serialize_field("practitioners", self.practitioners())?;
+        let practitioners: Vec<SlotCandidate<'_>> = self.practitioners().collect();
+        st.serialize_field("practitioners", &practitioners)?;
         st.end()
     }
 }
@@ -206,20 +261,22 @@ impl Slots {
         self.rows.is_empty()
     }
 
-    /// The `i`-th slot.
-    pub fn get(&self, i: usize) -> Option<Slot<'_>> {
-        self.rows.get(i).map(|row| Slot {
+    fn slot<'a>(&'a self, row: &'a SlotRow) -> Slot<'a> {
+        Slot {
+            ids: &self.ids,
             row,
             candidates: &self.candidates[row.candidates.0 as usize..row.candidates.1 as usize],
-        })
+        }
+    }
+
+    /// The `i`-th slot.
+    pub fn get(&self, i: usize) -> Option<Slot<'_>> {
+        self.rows.get(i).map(|row| self.slot(row))
     }
 
     /// The slots in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Slot<'_>> + '_ {
-        self.rows.iter().map(|row| Slot {
-            row,
-            candidates: &self.candidates[row.candidates.0 as usize..row.candidates.1 as usize],
-        })
+        self.rows.iter().map(|row| self.slot(row))
     }
 
     /// The slots as a JSON array.
@@ -416,6 +473,37 @@ pub(crate) struct DayBlocks {
     pub(crate) empty_portal_day: bool,
 }
 
+/// Rule 4: whether a block belongs to the chain (and to the queried clinic, if any).
+#[inline]
+pub(crate) fn in_chain(block: &CBlock, chain: &[bool], clinic: Option<Ix>) -> bool {
+    chain[block.schedule_type] && clinic.is_none_or(|c| c == block.clinic)
+}
+
+/// Rule 6: the blocks of a record's weekday that are bookable online (before the chain
+/// filter), and whether the day is emptied by `empty_portal_day = closed`.
+pub(crate) fn bookable_source<'r>(
+    practice: &Practice,
+    record: &'r CRecord,
+    weekday: Weekday,
+) -> (&'r [CBlock], bool) {
+    let wd = weekday.index();
+    let scheduling = &practice.config.portal.scheduling;
+    match scheduling.slot_mode {
+        SlotMode::Standard => (&record.blocks[wd], false),
+        SlotMode::PortalBlocks => {
+            let working_day = !record.blocks[wd].is_empty();
+            if working_day && record.portal_blocks[wd].is_empty() {
+                match scheduling.empty_portal_day {
+                    EmptyPortalDay::Closed => (&[], true),
+                    EmptyPortalDay::Standard => (&record.blocks[wd], false),
+                }
+            } else {
+                (&record.portal_blocks[wd], false)
+            }
+        }
+    }
+}
+
 /// Rules 4 and 6 on one day of a record: the chain's blocks, restricted to `clinic` if
 /// given, and which of them are bookable online.
 pub(crate) fn day_blocks(
@@ -425,34 +513,16 @@ pub(crate) fn day_blocks(
     chain: &[bool],
     clinic: Option<Ix>,
 ) -> DayBlocks {
-    let keep = |b: &&CBlock| chain[b.schedule_type] && clinic.is_none_or(|c| c == b.clinic);
-    let wd = weekday.index();
-    let standard: Vec<CBlock> = record.blocks[wd].iter().filter(keep).copied().collect();
-    let scheduling = &practice.config.portal.scheduling;
-    let (bookable, empty_portal_day) = match scheduling.slot_mode {
-        SlotMode::Standard => (standard.clone(), false),
-        SlotMode::PortalBlocks => {
-            let working_day = !record.blocks[wd].is_empty();
-            if working_day && record.portal_blocks[wd].is_empty() {
-                match scheduling.empty_portal_day {
-                    EmptyPortalDay::Closed => (Vec::new(), true),
-                    EmptyPortalDay::Standard => (standard.clone(), false),
-                }
-            } else {
-                (
-                    record.portal_blocks[wd]
-                        .iter()
-                        .filter(keep)
-                        .copied()
-                        .collect(),
-                    false,
-                )
-            }
-        }
-    };
+    let keep = |b: &&CBlock| in_chain(b, chain, clinic);
+    let standard = record.blocks[weekday.index()]
+        .iter()
+        .filter(keep)
+        .copied()
+        .collect();
+    let (source, empty_portal_day) = bookable_source(practice, record, weekday);
     DayBlocks {
         standard,
-        bookable,
+        bookable: source.iter().filter(keep).copied().collect(),
         empty_portal_day,
     }
 }
@@ -496,24 +566,40 @@ pub(crate) fn closed_minutes(
 
 /// Rule 7: a block minus closures, as wall-minute pieces.
 pub(crate) fn open_pieces(block: &CBlock, closed: &[(u32, u32, Ix)]) -> Vec<(u32, u32)> {
-    let mut pieces = vec![(block.start, block.end)];
+    let mut pieces = Vec::new();
+    open_pieces_into(block, closed, &mut pieces);
+    pieces
+}
+
+/// Rule 7, into a reused buffer.
+pub(crate) fn open_pieces_into(
+    block: &CBlock,
+    closed: &[(u32, u32, Ix)],
+    pieces: &mut Vec<(u32, u32)>,
+) {
+    pieces.clear();
+    pieces.push((block.start, block.end));
     for &(cs, ce, _) in closed {
-        let mut next = Vec::with_capacity(pieces.len() + 1);
-        for (a, b) in pieces {
+        let mut i = 0;
+        while i < pieces.len() {
+            let (a, b) = pieces[i];
             if ce <= a || cs >= b {
-                next.push((a, b));
+                i += 1;
                 continue;
             }
+            pieces.remove(i);
+            if ce < b {
+                pieces.insert(i, (ce, b));
+            }
             if a < cs {
-                next.push((a, cs));
+                pieces.insert(i, (a, cs));
+                i += 1;
             }
             if ce < b {
-                next.push((ce, b));
+                i += 1;
             }
         }
-        pieces = next;
     }
-    pieces
 }
 
 /// Rule 8: the lead time and the horizon of one clinic, as instants: starts in
@@ -679,10 +765,10 @@ pub(crate) fn expand_closures(
         .collect()
 }
 
-/// Per clinic: the day frames of the query's dates (built on first use) and the window.
+/// Per clinic: the day frames of the query's dates (fetched on first use) and the window.
 struct ClinicDays {
     window: BookingWindow,
-    frames: Vec<Option<DayFrame>>,
+    frames: Option<Vec<DayFrame>>,
 }
 
 struct Search<'a> {
@@ -695,6 +781,8 @@ struct Search<'a> {
     clinics: Vec<ClinicDays>,
     closures: Vec<(Ix, Option<Vec<NaiveDate>>)>,
     step: (u32, bool),
+    /// Wall-minute pieces of the block at hand (a reused buffer).
+    pieces: Vec<(u32, u32)>,
 }
 
 /// One offered (practitioner, start) before grouping.
@@ -708,29 +796,41 @@ struct Hit {
     remaining: u32,
 }
 
-impl Search<'_> {
+/// What a practitioner brings to a query, prepared once: the chain (rule 4), the occupancy
+/// over the query (rule 10) with a forward cursor, and recurrence dates (rule 5).
+struct Prepared<'a> {
+    p: Ix,
+    pr: &'a CPractitioner,
+    chain: Vec<bool>,
+    profile: Profile,
+    cursor: usize,
+    recurring: Vec<Option<Vec<NaiveDate>>>,
+}
+
+impl<'a> Search<'a> {
     fn frame(&mut self, clinic: Ix, day: usize) -> DayFrame {
-        let tz = self.practice.clinics[clinic].tz;
-        let date = self.from + Duration::days(day as i64);
-        *self.clinics[clinic].frames[day].get_or_insert_with(|| DayFrame::new(tz, date))
+        let (from, days) = (self.from, self.days);
+        let cache = &self.practice.clinics[clinic].frames;
+        self.clinics[clinic]
+            .frames
+            .get_or_insert_with(|| cache.frames(from, days))[day]
     }
 
-    fn practitioner_hits(&mut self, p: Ix, chain: &[bool], out: &mut Vec<Hit>) {
-        let practice = self.practice;
-        let pr: &CPractitioner = &practice.practitioners[p];
+    fn prepare(&self, p: Ix, chain: Vec<bool>) -> Prepared<'a> {
+        let pr = &self.practice.practitioners[p];
         let to = self.from + Duration::days(self.days as i64 - 1);
         // Rule 10: the occupancy over the whole query, looked up once.
         let span_from =
             self.frame_bound(true) - 60 * i64::from(self.service.buffer_after_minutes) - 86_400;
         let span_to =
             self.frame_bound(false) + 60 * i64::from(self.service.buffer_before_minutes) + 86_400;
-        let profile: Profile = self
+        let profile = self
             .state
             .occupancy
             .timeline(p)
             .map(|t| t.profile(span_from, span_to))
             .unwrap_or_default();
-        let recurring: Vec<Option<Vec<NaiveDate>>> = pr
+        let recurring = pr
             .records
             .iter()
             .map(|r| {
@@ -739,60 +839,77 @@ impl Search<'_> {
                     .map(|rule| rule.dates_between(self.from, to))
             })
             .collect();
+        Prepared {
+            p,
+            pr,
+            chain,
+            profile,
+            cursor: 0,
+            recurring,
+        }
+    }
+
+    /// The offered starts of one practitioner on one local date.
+    fn day_hits(&mut self, prep: &mut Prepared<'_>, day: usize, out: &mut Vec<Hit>) {
+        let practice = self.practice;
+        let date = self.from + Duration::days(day as i64);
+        let Some(ri) = record_index_on(prep.pr, date) else {
+            return;
+        };
+        let record = &prep.pr.records[ri];
+        if !record_applies(record, date, prep.recurring[ri].as_deref()) {
+            return;
+        }
         let duration = 60 * i64::from(self.service.duration_minutes);
-        for day in 0..self.days {
-            let date = self.from + Duration::days(day as i64);
-            let Some(ri) = record_index_on(pr, date) else {
-                continue;
-            };
-            let record = &pr.records[ri];
-            if !record_applies(record, date, recurring[ri].as_deref()) {
+        let (source, _) = bookable_source(practice, record, Weekday::of(date));
+        let clinic_filter = self.clinic;
+        for block in source
+            .iter()
+            .filter(|b| in_chain(b, &prep.chain, clinic_filter))
+        {
+            if clinic_books_in_portal(practice, block.clinic).is_err() {
                 continue;
             }
-            let blocks = day_blocks(practice, record, Weekday::of(date), chain, self.clinic);
-            for block in &blocks.bookable {
-                if clinic_books_in_portal(practice, block.clinic).is_err() {
-                    continue;
-                }
-                let frame = self.frame(block.clinic, day);
-                let window = self.clinics[block.clinic].window;
-                if frame.next_midnight <= window.earliest || frame.midnight >= window.horizon_end {
-                    continue;
-                }
-                let cap = capacity(practice, self.service, block.schedule_type);
-                let closed = closed_minutes(practice, &self.closures, date, block.clinic, p);
-                for (a, b) in open_pieces(block, &closed) {
-                    let piece_start = frame.boundary_instant(a);
-                    let piece_end = frame.boundary_instant(b);
-                    let mut m = first_on_grid(a, block.start, self.step);
-                    while m < b {
-                        let minute = m;
-                        m += self.step.0;
-                        // Rule 11: a start in the gap does not exist; a fold gives the earlier.
-                        let Some(start) = frame.start_instant(minute) else {
-                            continue;
-                        };
-                        let end = start + duration;
-                        if start < piece_start || end > piece_end {
-                            continue;
-                        }
-                        if !window.admits(start) {
-                            continue;
-                        }
-                        let (os, oe) = occupied_span(self.service, start, end);
-                        let taken = profile.max_in(os, oe);
-                        if taken >= cap {
-                            continue;
-                        }
-                        out.push(Hit {
-                            start,
-                            clinic: block.clinic as u32,
-                            practitioner: p as u32,
-                            end,
-                            offset: frame.offset_at(start),
-                            remaining: cap - taken,
-                        });
+            let frame = self.frame(block.clinic, day);
+            let window = self.clinics[block.clinic].window;
+            if frame.next_midnight <= window.earliest || frame.midnight >= window.horizon_end {
+                continue;
+            }
+            let cap = capacity(practice, self.service, block.schedule_type);
+            let closed = if self.closures.is_empty() {
+                Vec::new()
+            } else {
+                closed_minutes(practice, &self.closures, date, block.clinic, prep.p)
+            };
+            open_pieces_into(block, &closed, &mut self.pieces);
+            for &(a, b) in &self.pieces {
+                let piece_start = frame.boundary_instant(a);
+                let piece_end = frame.boundary_instant(b);
+                let mut m = first_on_grid(a, block.start, self.step);
+                while m < b {
+                    let minute = m;
+                    m += self.step.0;
+                    // Rule 11: a start in the gap does not exist; a fold gives the earlier.
+                    let Some(start) = frame.start_instant(minute) else {
+                        continue;
+                    };
+                    let end = start + duration;
+                    if start < piece_start || end > piece_end || !window.admits(start) {
+                        continue;
                     }
+                    let (os, oe) = occupied_span(self.service, start, end);
+                    let taken = prep.profile.max_in_from(&mut prep.cursor, os, oe);
+                    if taken >= cap {
+                        continue;
+                    }
+                    out.push(Hit {
+                        start,
+                        clinic: block.clinic as u32,
+                        practitioner: prep.p as u32,
+                        end,
+                        offset: frame.offset_at(start),
+                        remaining: cap - taken,
+                    });
                 }
             }
         }
@@ -836,8 +953,13 @@ pub(crate) fn search(
     if let Err(refusal) = portal_on(practice) {
         return Err(Error::new(ErrorCode::PortalDisabled, refusal.message));
     }
+    let mut slots = Slots {
+        ids: Arc::clone(&practice.ids),
+        rows: Vec::new(),
+        candidates: Vec::new(),
+    };
     if service_offered(r.service).is_err() {
-        return Ok(Slots::default());
+        return Ok(slots);
     }
     let grouped = r.practitioner.is_none() && practice.config.portal.scheduling.allow_no_preference;
     let days = (q.to - q.from).num_days() as usize + 1;
@@ -851,39 +973,94 @@ pub(crate) fn search(
         clinics: (0..practice.clinics.len())
             .map(|c| ClinicDays {
                 window: booking_window(practice, c, now),
-                frames: vec![None; days],
+                frames: None,
             })
             .collect(),
         closures: expand_closures(practice, q.from, q.to),
         step: grid_step(practice, r.service),
+        pieces: Vec::with_capacity(4),
     };
-    let mut hits = Vec::new();
-    let practitioners: Vec<Ix> = match r.practitioner {
+    let candidates: Vec<Ix> = match r.practitioner {
         Some(p) => vec![p],
         None => (0..practice.practitioners.len()).collect(),
     };
-    for p in practitioners {
+    let mut prepared = Vec::with_capacity(candidates.len());
+    for p in candidates {
         if practitioner_offered(practice, r.service, p, r.allowed).is_err() {
             continue;
         }
         let Ok(chain) = schedule_chain(practice, r.service, p, q.telehealth) else {
             continue;
         };
-        search.practitioner_hits(p, &chain, &mut hits);
+        prepared.push(search.prepare(p, chain));
     }
-    Ok(assemble(practice, hits, grouped))
+    // Day by day, so that ordering and grouping work on one day's starts at a time.
+    let mut hits = Vec::with_capacity(256);
+    let mut sorter = DaySorter::default();
+    for day in 0..days {
+        hits.clear();
+        for prep in prepared.iter_mut() {
+            search.day_hits(prep, day, &mut hits);
+        }
+        sorter.sort(&mut hits, practice.clinics.len());
+        append(&mut slots, &hits, grouped);
+    }
+    // Local dates of clinics in different zones can interleave in time: restore the order.
+    if !slots.rows.is_sorted_by_key(|r| (r.start, r.clinic)) {
+        slots.rows.sort_by_key(|r| (r.start, r.clinic));
+    }
+    Ok(slots)
 }
 
-/// Orders hits and, for no preference, groups them per (start, clinic) (rule 12).
-fn assemble(practice: &Practice, mut hits: Vec<Hit>, grouped: bool) -> Slots {
-    let key = |h: &Hit| (h.start, h.clinic, h.practitioner);
-    if !hits.is_sorted_by_key(key) {
-        hits.sort_unstable_by_key(key);
+/// Orders one day's hits by (start, clinic, practitioner). Hits arrive grouped by
+/// practitioner in ascending order, so a stable sort by (start, clinic) is enough: a
+/// counting sort over minutes when every start is a whole minute after the first (always,
+/// for real zones), a comparison sort otherwise.
+#[derive(Default)]
+struct DaySorter {
+    counts: Vec<u32>,
+    buffer: Vec<Hit>,
+}
+
+impl DaySorter {
+    fn sort(&mut self, hits: &mut Vec<Hit>, clinics: usize) {
+        let key = |h: &Hit| (h.start, h.clinic, h.practitioner);
+        if hits.is_sorted_by_key(key) {
+            return;
+        }
+        let min = hits.iter().map(|h| h.start).min().unwrap_or(0);
+        let max = hits.iter().map(|h| h.start).max().unwrap_or(0);
+        let buckets = ((max - min) / 60 + 1) as usize * clinics;
+        let countable = buckets <= 1 << 16
+            && hits.iter().all(|h| (h.start - min) % 60 == 0)
+            && hits.is_sorted_by_key(|h| h.practitioner);
+        if !countable {
+            hits.sort_unstable_by_key(key);
+            return;
+        }
+        let bucket = |h: &Hit| ((h.start - min) / 60) as usize * clinics + h.clinic as usize;
+        self.counts.clear();
+        self.counts.resize(buckets + 1, 0);
+        for h in hits.iter() {
+            self.counts[bucket(h) + 1] += 1;
+        }
+        for i in 1..self.counts.len() {
+            self.counts[i] += self.counts[i - 1];
+        }
+        self.buffer.clear();
+        self.buffer.resize(hits.len(), hits[0]);
+        for h in hits.iter() {
+            let at = &mut self.counts[bucket(h)];
+            self.buffer[*at as usize] = *h;
+            *at += 1;
+        }
+        std::mem::swap(hits, &mut self.buffer);
     }
-    let mut slots = Slots {
-        rows: Vec::with_capacity(hits.len()),
-        candidates: Vec::with_capacity(hits.len()),
-    };
+}
+
+/// Appends ordered hits as slots; with no preference, one slot per (start, clinic) listing
+/// every candidate (rule 12).
+fn append(slots: &mut Slots, hits: &[Hit], grouped: bool) {
     let mut i = 0;
     while i < hits.len() {
         let first = hits[i];
@@ -891,9 +1068,9 @@ fn assemble(practice: &Practice, mut hits: Vec<Hit>, grouped: bool) -> Slots {
         let mut remaining = 0;
         loop {
             let h = hits[i];
-            slots.candidates.push(SlotCandidate {
-                practitioner: Arc::clone(&practice.practitioners[h.practitioner as usize].id),
-                remaining_capacity: h.remaining,
+            slots.candidates.push(Candidate {
+                practitioner: h.practitioner,
+                remaining: h.remaining,
             });
             remaining += h.remaining;
             i += 1;
@@ -903,7 +1080,7 @@ fn assemble(practice: &Practice, mut hits: Vec<Hit>, grouped: bool) -> Slots {
             }
         }
         slots.rows.push(SlotRow {
-            clinic: Arc::clone(&practice.clinics[first.clinic as usize].id),
+            clinic: first.clinic,
             start: first.start,
             end: first.end,
             offset: first.offset,
@@ -911,5 +1088,4 @@ fn assemble(practice: &Practice, mut hits: Vec<Hit>, grouped: bool) -> Slots {
             candidates: (begin, slots.candidates.len() as u32),
         });
     }
-    slots
 }

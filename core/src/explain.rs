@@ -85,19 +85,9 @@ pub(crate) fn explain(
     }
     let practitioners: Vec<Ix> = match r.practitioner {
         Some(p) => vec![p],
-        None if practice.config.portal.scheduling.allow_no_preference => {
-            (0..practice.practitioners.len()).collect()
-        }
-        None => {
-            return Ok(Explanation::refused(
-                refuse(
-                    12,
-                    "portal",
-                    "booking with no preference is switched off: name a practitioner",
-                ),
-                Vec::new(),
-            ))
-        }
+        // Without a practitioner the search lists every practitioner's starts (grouped
+        // when no preference is allowed, one slot each otherwise): explain them all alike.
+        None => (0..practice.practitioners.len()).collect(),
     };
     let mut verdicts = Vec::new();
     let mut best: Option<Refusal> = None;
@@ -112,7 +102,10 @@ pub(crate) fn explain(
                 refusal: None,
             }),
             Err(refusal) => {
-                if best.as_ref().is_none_or(|b| refusal.rule > b.rule) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| progress(&refusal) > progress(b))
+                {
                     best = Some(refusal.clone());
                 }
                 verdicts.push(PractitionerVerdict {
@@ -136,6 +129,15 @@ pub(crate) fn explain(
     }
     let refusal = best.unwrap_or_else(|| refuse(3, "practice", "no practitioner is configured"));
     Ok(Explanation::refused(refusal, verdicts))
+}
+
+/// How far through the checks a refusal came: rules in number order, except that the
+/// clinic-level rule 1 is checked once the start lies in that clinic's working time.
+fn progress(r: &Refusal) -> u8 {
+    match r.rule {
+        1 => 55,
+        n => n.saturating_mul(10),
+    }
 }
 
 /// The clinics where the chain has blocks, in configuration order.
@@ -197,7 +199,10 @@ fn explain_practitioner(
         match check_at(practice, state, r.service, p, c, &chain, start, now) {
             Ok(remaining) => return Ok((c, remaining)),
             Err(refusal) => {
-                if best.as_ref().is_none_or(|b| refusal.rule > b.rule) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| progress(&refusal) > progress(b))
+                {
                     best = Some(refusal);
                 }
             }
@@ -219,7 +224,6 @@ fn check_at(
 ) -> Result<u32, Refusal> {
     let pr = &practice.practitioners[p];
     let who = format!("practitioner {}", pr.id);
-    clinic_books_in_portal(practice, clinic)?;
     let tz = practice.clinics[clinic].tz;
     let wall = wall_of(tz, start);
     let date = wall.date();
@@ -280,6 +284,8 @@ fn check_at(
             ),
         ));
     }
+    // Rule 1 (clinic level), once the start is known to lie in this clinic's working time.
+    clinic_books_in_portal(practice, clinic)?;
     // Rule 6: a block bookable online.
     let Some(block) = blocks
         .bookable

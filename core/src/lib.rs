@@ -27,7 +27,7 @@ pub mod validate;
 pub mod widget;
 mod zone;
 
-pub use availability::{Refusal, Slot, SlotCandidate, SlotQuery, Slots};
+pub use availability::{Refusal, Slot, SlotCandidate, SlotCandidates, SlotQuery, Slots};
 pub use config::Config;
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Result};

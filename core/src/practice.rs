@@ -22,6 +22,8 @@ pub(crate) struct CClinic {
     pub(crate) id: Arc<str>,
     pub(crate) tz: Tz,
     pub(crate) book_in_portal: bool,
+    /// Day frames of the clinic's zone, filled on first use.
+    pub(crate) frames: crate::zone::FrameCache,
 }
 
 #[derive(Debug)]
@@ -135,6 +137,8 @@ pub(crate) struct Practice {
     pub(crate) practitioner_ix: HashMap<String, Ix>,
     pub(crate) service_ix: HashMap<String, Ix>,
     pub(crate) warnings: Vec<Diagnostic>,
+    /// Clinic and practitioner ids, shared with every slot answer.
+    pub(crate) ids: Arc<crate::availability::Ids>,
 }
 
 fn index_ids<'a>(
@@ -234,6 +238,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                 id: Arc::from(c.id.as_str()),
                 tz,
                 book_in_portal: c.book_in_portal,
+                frames: crate::zone::FrameCache::new(tz),
             }
         })
         .collect();
@@ -494,7 +499,12 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
     if d.has_errors() {
         return Err(d.items);
     }
+    let ids = Arc::new(crate::availability::Ids {
+        clinics: clinics.iter().map(|c| Arc::clone(&c.id)).collect(),
+        practitioners: practitioners.iter().map(|p| Arc::clone(&p.id)).collect(),
+    });
     let mut practice = Practice {
+        ids,
         config,
         clinics,
         schedule_types,

@@ -158,3 +158,64 @@ mod tests {
         assert_eq!(fall.start_instant(90), Some(fall.midnight + 90 * 60));
     }
 }
+
+/// Day frames of one zone, computed a year at a time on first use and kept: queries copy
+/// the frames of their dates instead of asking chrono-tz again.
+#[derive(Debug)]
+pub(crate) struct FrameCache {
+    tz: Tz,
+    years: std::sync::RwLock<std::collections::HashMap<i32, std::sync::Arc<[DayFrame]>>>,
+}
+
+impl FrameCache {
+    pub(crate) fn new(tz: Tz) -> FrameCache {
+        FrameCache {
+            tz,
+            years: std::sync::RwLock::default(),
+        }
+    }
+
+    fn year(&self, year: i32) -> std::sync::Arc<[DayFrame]> {
+        if let Some(frames) = self
+            .years
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&year)
+        {
+            return std::sync::Arc::clone(frames);
+        }
+        let first = NaiveDate::from_ymd_opt(year, 1, 1);
+        let frames: std::sync::Arc<[DayFrame]> = first
+            .map(|first| {
+                first
+                    .iter_days()
+                    .take_while(|d| chrono::Datelike::year(d) == year)
+                    .map(|d| DayFrame::new(self.tz, d))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut years = self.years.write().unwrap_or_else(|p| p.into_inner());
+        std::sync::Arc::clone(years.entry(year).or_insert(frames))
+    }
+
+    /// The frames of `days` consecutive dates from `from`.
+    pub(crate) fn frames(&self, from: NaiveDate, days: usize) -> Vec<DayFrame> {
+        let mut out = Vec::with_capacity(days);
+        let mut date = from;
+        while out.len() < days {
+            let year = chrono::Datelike::year(&date);
+            let frames = self.year(year);
+            let start = chrono::Datelike::ordinal0(&date) as usize;
+            let take = (days - out.len()).min(frames.len().saturating_sub(start));
+            if take == 0 {
+                // Outside chrono's range: compute directly.
+                out.push(DayFrame::new(self.tz, date));
+                date = date.succ_opt().unwrap_or(date);
+                continue;
+            }
+            out.extend_from_slice(&frames[start..start + take]);
+            date += Duration::days(take as i64);
+        }
+        out
+    }
+}
