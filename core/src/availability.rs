@@ -308,13 +308,34 @@ pub struct Refusal {
     pub entity: String,
     /// A sentence for staff.
     pub message: String,
+    /// How far through the checks the start came before this refusal: when several
+    /// practitioners or clinics refuse, explain reports the one that came furthest.
+    #[serde(skip)]
+    pub(crate) progress: u8,
 }
 
+/// A refusal by `rule`, ranked where that rule is checked: in number order, except that
+/// the clinic-level rule 1 is checked once the start lies in that clinic's working time.
 pub(crate) fn refuse(rule: u8, entity: impl Into<String>, message: impl Into<String>) -> Refusal {
+    let progress = match rule {
+        1 => 55,
+        n => n.saturating_mul(10),
+    };
+    refuse_at(progress, rule, entity, message)
+}
+
+/// A refusal with an explicit rank (see [`refuse`]).
+pub(crate) fn refuse_at(
+    progress: u8,
+    rule: u8,
+    entity: impl Into<String>,
+    message: impl Into<String>,
+) -> Refusal {
     Refusal {
         rule,
         entity: entity.into(),
         message: message.into(),
+        progress,
     }
 }
 
@@ -564,35 +585,45 @@ pub(crate) fn closed_minutes(
         .collect()
 }
 
-/// Rule 7: a block minus closures, as wall-minute pieces.
-pub(crate) fn open_pieces(block: &CBlock, closed: &[(u32, u32, Ix)]) -> Vec<(u32, u32)> {
-    let mut pieces = Vec::new();
-    open_pieces_into(block, closed, &mut pieces);
-    pieces
+/// Rule 7: a block minus closures, as spans of instants. Closures are subtracted as
+/// instants, so a closure lying in a spring-forward gap closes nothing.
+pub(crate) fn open_spans(
+    frame: &DayFrame,
+    block: &CBlock,
+    closed: &[(u32, u32, Ix)],
+) -> Vec<(Instant, Instant)> {
+    let mut spans = Vec::new();
+    open_spans_into(frame, block, closed, &mut spans);
+    spans
 }
 
 /// Rule 7, into a reused buffer.
-pub(crate) fn open_pieces_into(
+pub(crate) fn open_spans_into(
+    frame: &DayFrame,
     block: &CBlock,
     closed: &[(u32, u32, Ix)],
-    pieces: &mut Vec<(u32, u32)>,
+    spans: &mut Vec<(Instant, Instant)>,
 ) {
-    pieces.clear();
-    pieces.push((block.start, block.end));
+    spans.clear();
+    spans.push((
+        frame.boundary_instant(block.start),
+        frame.boundary_instant(block.end),
+    ));
     for &(cs, ce, _) in closed {
+        let (cs, ce) = (frame.boundary_instant(cs), frame.boundary_instant(ce));
         let mut i = 0;
-        while i < pieces.len() {
-            let (a, b) = pieces[i];
-            if ce <= a || cs >= b {
+        while i < spans.len() {
+            let (a, b) = spans[i];
+            if ce <= a || cs >= b || cs >= ce {
                 i += 1;
                 continue;
             }
-            pieces.remove(i);
+            spans.remove(i);
             if ce < b {
-                pieces.insert(i, (ce, b));
+                spans.insert(i, (ce, b));
             }
             if a < cs {
-                pieces.insert(i, (a, cs));
+                spans.insert(i, (a, cs));
                 i += 1;
             }
             if ce < b {
@@ -774,6 +805,8 @@ struct ClinicDays {
 struct Search<'a> {
     practice: &'a Practice,
     state: &'a State,
+    /// The query's `now`: holds past their expiry no longer occupy (rule 10).
+    now: Instant,
     service: &'a CService,
     from: NaiveDate,
     days: usize,
@@ -781,8 +814,8 @@ struct Search<'a> {
     clinics: Vec<ClinicDays>,
     closures: Vec<(Ix, Option<Vec<NaiveDate>>)>,
     step: (u32, bool),
-    /// Wall-minute pieces of the block at hand (a reused buffer).
-    pieces: Vec<(u32, u32)>,
+    /// Open spans of the block at hand (a reused buffer).
+    spans: Vec<(Instant, Instant)>,
 }
 
 /// One offered (practitioner, start) before grouping.
@@ -828,7 +861,7 @@ impl<'a> Search<'a> {
             .state
             .occupancy
             .timeline(p)
-            .map(|t| t.profile(span_from, span_to))
+            .map(|t| t.profile(span_from, span_to, self.now))
             .unwrap_or_default();
         let recurring = pr
             .records
@@ -881,36 +914,33 @@ impl<'a> Search<'a> {
             } else {
                 closed_minutes(practice, &self.closures, date, block.clinic, prep.p)
             };
-            open_pieces_into(block, &closed, &mut self.pieces);
-            for &(a, b) in &self.pieces {
-                let piece_start = frame.boundary_instant(a);
-                let piece_end = frame.boundary_instant(b);
-                let mut m = first_on_grid(a, block.start, self.step);
-                while m < b {
-                    let minute = m;
-                    m += self.step.0;
-                    // Rule 11: a start in the gap does not exist; a fold gives the earlier.
-                    let Some(start) = frame.start_instant(minute) else {
-                        continue;
-                    };
-                    let end = start + duration;
-                    if start < piece_start || end > piece_end || !window.admits(start) {
-                        continue;
-                    }
-                    let (os, oe) = occupied_span(self.service, start, end);
-                    let taken = prep.profile.max_in_from(&mut prep.cursor, os, oe);
-                    if taken >= cap {
-                        continue;
-                    }
-                    out.push(Hit {
-                        start,
-                        clinic: block.clinic as u32,
-                        practitioner: prep.p as u32,
-                        end,
-                        offset: frame.offset_at(start),
-                        remaining: cap - taken,
-                    });
+            open_spans_into(&frame, block, &closed, &mut self.spans);
+            let mut m = first_on_grid(block.start, block.start, self.step);
+            while m < block.end {
+                let minute = m;
+                m += self.step.0;
+                // Rule 11: a start in the gap does not exist; a fold gives the earlier.
+                let Some(start) = frame.start_instant(minute) else {
+                    continue;
+                };
+                let end = start + duration;
+                let inside = self.spans.iter().any(|&(a, b)| a <= start && end <= b);
+                if !inside || !window.admits(start) {
+                    continue;
                 }
+                let (os, oe) = occupied_span(self.service, start, end);
+                let taken = prep.profile.max_in_from(&mut prep.cursor, os, oe);
+                if taken >= cap {
+                    continue;
+                }
+                out.push(Hit {
+                    start,
+                    clinic: block.clinic as u32,
+                    practitioner: prep.p as u32,
+                    end,
+                    offset: frame.offset_at(start),
+                    remaining: cap - taken,
+                });
             }
         }
     }
@@ -966,6 +996,7 @@ pub(crate) fn search(
     let mut search = Search {
         practice,
         state,
+        now,
         service: r.service,
         from: q.from,
         days,
@@ -978,7 +1009,7 @@ pub(crate) fn search(
             .collect(),
         closures: expand_closures(practice, q.from, q.to),
         step: grid_step(practice, r.service),
-        pieces: Vec::with_capacity(4),
+        spans: Vec::with_capacity(4),
     };
     let candidates: Vec<Ix> = match r.practitioner {
         Some(p) => vec![p],

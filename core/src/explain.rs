@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::availability::{
     booking_window, capacity, clinic_books_in_portal, closed_minutes, day_blocks, expand_closures,
-    grid_step, occupied_span, on_grid, open_pieces, portal_on, practitioner_offered,
-    record_applies, refuse, resolve, schedule_chain, service_offered, Refusal, Resolved, SlotQuery,
+    grid_step, occupied_span, on_grid, open_spans, portal_on, practitioner_offered, record_applies,
+    refuse, refuse_at, resolve, schedule_chain, service_offered, Refusal, Resolved, SlotQuery,
 };
 use crate::config::{SlotMode, Weekday};
 use crate::engine::State;
@@ -64,11 +64,11 @@ impl Explanation {
 
     /// The refusal as a value, when not offered.
     pub fn refusal(&self) -> Option<Refusal> {
-        Some(Refusal {
-            rule: self.rule?,
-            entity: self.entity.clone()?,
-            message: self.message.clone(),
-        })
+        Some(refuse(
+            self.rule?,
+            self.entity.clone()?,
+            self.message.clone(),
+        ))
     }
 }
 
@@ -102,10 +102,7 @@ pub(crate) fn explain(
                 refusal: None,
             }),
             Err(refusal) => {
-                if best
-                    .as_ref()
-                    .is_none_or(|b| progress(&refusal) > progress(b))
-                {
+                if best.as_ref().is_none_or(|b| refusal.progress > b.progress) {
                     best = Some(refusal.clone());
                 }
                 verdicts.push(PractitionerVerdict {
@@ -129,15 +126,6 @@ pub(crate) fn explain(
     }
     let refusal = best.unwrap_or_else(|| refuse(3, "practice", "no practitioner is configured"));
     Ok(Explanation::refused(refusal, verdicts))
-}
-
-/// How far through the checks a refusal came: rules in number order, except that the
-/// clinic-level rule 1 is checked once the start lies in that clinic's working time.
-fn progress(r: &Refusal) -> u8 {
-    match r.rule {
-        1 => 55,
-        n => n.saturating_mul(10),
-    }
 }
 
 /// The clinics where the chain has blocks, in configuration order.
@@ -193,16 +181,18 @@ fn explain_practitioner(
             ));
         }
         clinics = BTreeSet::from([c]);
+    } else {
+        // The start may lie in working time of another type at another clinic: look there
+        // too, so the refusal names the rule that really stops it.
+        let every_type = vec![true; practice.schedule_types.len()];
+        clinics.extend(chain_clinics(practice, p, &every_type));
     }
     let mut best: Option<Refusal> = None;
     for c in clinics {
         match check_at(practice, state, r.service, p, c, &chain, start, now) {
             Ok(remaining) => return Ok((c, remaining)),
             Err(refusal) => {
-                if best
-                    .as_ref()
-                    .is_none_or(|b| progress(&refusal) > progress(b))
-                {
+                if best.as_ref().is_none_or(|b| refusal.progress > b.progress) {
                     best = Some(refusal);
                 }
             }
@@ -266,7 +256,9 @@ fn check_at(
             .find(|b| b.clinic == clinic && contains(b.start, b.end));
         if let Some(b) = other {
             let st = &practice.schedule_types[b.schedule_type].id;
-            return Err(refuse(
+            // The start lies in working time of the wrong type: further than rule 5.
+            return Err(refuse_at(
+                55,
                 4,
                 format!("schedule type {st}"),
                 format!(
@@ -308,8 +300,8 @@ fn check_at(
     // Rule 7: closures.
     let closures = expand_closures(practice, date, date);
     let closed = closed_minutes(practice, &closures, date, clinic, p);
-    let pieces = open_pieces(&block, &closed);
-    if !pieces.iter().any(|&(a, b)| contains(a, b)) {
+    let spans = open_spans(&frame, &block, &closed);
+    if !spans.iter().any(|&(a, b)| a <= start && end <= b) {
         let culprit = closed
             .iter()
             .find(|&&(cs, ce, _)| {
@@ -358,7 +350,7 @@ fn check_at(
     let taken = state
         .occupancy
         .timeline(p)
-        .map_or(0, |t| t.profile(os, oe).max_in(os, oe));
+        .map_or(0, |t| t.profile(os, oe, now).max_in(os, oe));
     if taken >= cap {
         return Err(refuse(
             10,

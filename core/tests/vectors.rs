@@ -1,0 +1,570 @@
+//! Runs the shared test vectors in `core/tests/vectors/*.json` (format: `vectors/README.md`).
+//!
+//! Every vector is one scenario: a configuration, patients, appointments and a list of
+//! steps (search, explain, validate, changes). The same files are meant for the C, Python
+//! and Node runners, so this runner only uses what every binding exposes.
+//!
+//! On top of what each step expects, the runner cross-checks search and explain:
+//! every start a search returns must be explained as offered (same query, same `now`), by
+//! each of its candidate practitioners at the slot's clinic; and every start an explain
+//! step expects offered must come back from a search around it.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use clinic_portal::{Appointment, Config, Engine, Error, Patient, Severity, SlotQuery};
+use serde::Deserialize;
+
+/// A folder with fewer vectors than this is a broken checkout, not a passing suite.
+const MIN_VECTORS: usize = 15;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Vector {
+    name: String,
+    #[allow(dead_code)]
+    description: String,
+    config: serde_json::Value,
+    #[serde(default)]
+    patients: Vec<Patient>,
+    #[serde(default)]
+    appointments: Vec<Appointment>,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum Step {
+    Search {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        query: SlotQuery,
+        expect: SearchExpect,
+    },
+    Explain {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        query: SlotQuery,
+        start: DateTime<Utc>,
+        expect: ExplainExpect,
+    },
+    Validate {
+        #[serde(default)]
+        note: Option<String>,
+        expect: ValidateExpect,
+    },
+    AddAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        appointment: Appointment,
+        #[serde(default)]
+        expect: OpExpect,
+    },
+    UpdateAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        appointment: Appointment,
+        #[serde(default)]
+        expect: OpExpect,
+    },
+    RemoveAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        id: String,
+        #[serde(default)]
+        expect: OpExpect,
+    },
+    UpsertPatient {
+        #[serde(default)]
+        note: Option<String>,
+        patient: Patient,
+        #[serde(default)]
+        expect: OpExpect,
+    },
+}
+
+impl Step {
+    fn op(&self) -> &'static str {
+        match self {
+            Step::Search { .. } => "search",
+            Step::Explain { .. } => "explain",
+            Step::Validate { .. } => "validate",
+            Step::AddAppointment { .. } => "add_appointment",
+            Step::UpdateAppointment { .. } => "update_appointment",
+            Step::RemoveAppointment { .. } => "remove_appointment",
+            Step::UpsertPatient { .. } => "upsert_patient",
+        }
+    }
+
+    fn note(&self) -> Option<&str> {
+        match self {
+            Step::Search { note, .. }
+            | Step::Explain { note, .. }
+            | Step::Validate { note, .. }
+            | Step::AddAppointment { note, .. }
+            | Step::UpdateAppointment { note, .. }
+            | Step::RemoveAppointment { note, .. }
+            | Step::UpsertPatient { note, .. } => note.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchExpect {
+    #[serde(default)]
+    count: Option<usize>,
+    #[serde(default)]
+    starts: Option<Vec<String>>,
+    #[serde(default)]
+    practitioners: Option<Vec<Vec<String>>>,
+    #[serde(default)]
+    clinics: Option<Vec<String>>,
+    #[serde(default)]
+    remaining: Option<Vec<u32>>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplainExpect {
+    #[serde(default)]
+    offered: Option<bool>,
+    #[serde(default)]
+    rule: Option<u8>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateExpect {
+    errors: Vec<String>,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpExpect {
+    #[serde(default)]
+    error: Option<String>,
+}
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// Every `*.json` directly in `dir`, sorted by name.
+fn vector_files_in(dir: &Path) -> Vec<PathBuf> {
+    let entries = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read the vectors folder {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())))
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn vector_files() -> Vec<PathBuf> {
+    vector_files_in(&vectors_dir())
+}
+
+fn code(e: &Error) -> &'static str {
+    e.code().as_str()
+}
+
+/// Compares an outcome with an expected error code (`None`: success expected).
+fn check_error<T>(result: &Result<T, Error>, expected: Option<&str>) -> Result<(), String> {
+    match (result, expected) {
+        (Ok(_), None) => Ok(()),
+        (Ok(_), Some(want)) => Err(format!("expected error `{want}`, got success")),
+        (Err(e), None) => Err(format!("unexpected error {e}")),
+        (Err(e), Some(want)) if code(e) == want => Ok(()),
+        (Err(e), Some(want)) => Err(format!("expected error `{want}`, got {e}")),
+    }
+}
+
+struct Run<'a> {
+    file: &'a str,
+    config: Config,
+    built: Result<Engine, Error>,
+}
+
+impl Run<'_> {
+    fn engine(&self) -> Result<&Engine, String> {
+        self.built
+            .as_ref()
+            .map_err(|e| format!("the configuration does not load: {e}"))
+    }
+
+    fn step(&self, step: &Step) -> Result<(), String> {
+        match step {
+            Step::Search {
+                now, query, expect, ..
+            } => self.search(query, *now, expect),
+            Step::Explain {
+                now,
+                query,
+                start,
+                expect,
+                ..
+            } => self.explain(query, *start, *now, expect),
+            Step::Validate { expect, .. } => self.validate(expect),
+            Step::AddAppointment {
+                appointment,
+                expect,
+                ..
+            } => check_error(
+                &self.engine()?.add_appointment(appointment.clone()),
+                expect.error.as_deref(),
+            ),
+            Step::UpdateAppointment {
+                appointment,
+                expect,
+                ..
+            } => check_error(
+                &self.engine()?.update_appointment(appointment.clone()),
+                expect.error.as_deref(),
+            ),
+            Step::RemoveAppointment { id, expect, .. } => check_error(
+                &self.engine()?.remove_appointment(id),
+                expect.error.as_deref(),
+            ),
+            Step::UpsertPatient {
+                patient, expect, ..
+            } => check_error(
+                &self.engine()?.upsert_patient(patient.clone()),
+                expect.error.as_deref(),
+            ),
+        }
+    }
+
+    fn search(
+        &self,
+        query: &SlotQuery,
+        now: DateTime<Utc>,
+        expect: &SearchExpect,
+    ) -> Result<(), String> {
+        let engine = self.engine()?;
+        let result = engine.search(query, now);
+        if expect.error.is_some() {
+            return check_error(&result, expect.error.as_deref());
+        }
+        let count = expect
+            .count
+            .ok_or("a search step expects `count` or `error`")?;
+        let slots = result.map_err(|e| format!("unexpected error {e}"))?;
+        let got_starts: Vec<String> = slots.iter().map(|s| s.start().to_rfc3339()).collect();
+        if slots.len() != count {
+            return Err(format!(
+                "expected {count} slots, got {}: {got_starts:?}",
+                slots.len()
+            ));
+        }
+        if let Some(starts) = &expect.starts {
+            if *starts != got_starts {
+                return Err(format!(
+                    "starts differ\n  expected {starts:?}\n  got      {got_starts:?}"
+                ));
+            }
+        }
+        if let Some(want) = &expect.practitioners {
+            let got: Vec<Vec<String>> = slots
+                .iter()
+                .take(want.len())
+                .map(|s| s.practitioner_ids().iter().map(|p| p.to_string()).collect())
+                .collect();
+            if *want != got {
+                return Err(format!(
+                    "practitioners differ\n  expected {want:?}\n  got      {got:?}"
+                ));
+            }
+        }
+        if let Some(want) = &expect.clinics {
+            let got: Vec<&str> = slots.iter().take(want.len()).map(|s| s.clinic()).collect();
+            if *want != got {
+                return Err(format!(
+                    "clinics differ\n  expected {want:?}\n  got      {got:?}"
+                ));
+            }
+        }
+        if let Some(want) = &expect.remaining {
+            let got: Vec<u32> = slots
+                .iter()
+                .take(want.len())
+                .map(|s| s.remaining_capacity())
+                .collect();
+            if *want != got {
+                return Err(format!(
+                    "remaining capacities differ\n  expected {want:?}\n  got      {got:?}"
+                ));
+            }
+        }
+        self.cross_check_search(engine, query, now, &slots)
+    }
+
+    /// Every returned start must be explained as offered.
+    fn cross_check_search(
+        &self,
+        engine: &Engine,
+        query: &SlotQuery,
+        now: DateTime<Utc>,
+        slots: &clinic_portal::Slots,
+    ) -> Result<(), String> {
+        // Without a practitioner and with no preference switched off, slots are listed per
+        // practitioner; what explain says for the unnamed query is left to explicit steps.
+        let same_query =
+            query.practitioner.is_some() || self.config.portal.scheduling.allow_no_preference;
+        for slot in slots.iter() {
+            let label = slot.start().to_rfc3339();
+            let start = slot.start().with_timezone(&Utc);
+            if same_query {
+                let why = engine
+                    .explain(query, start, now)
+                    .map_err(|e| format!("cross-check: explain of {label} failed: {e}"))?;
+                if !why.offered {
+                    return Err(format!(
+                        "cross-check: search returned {label} but explain refuses it: {why:?}"
+                    ));
+                }
+            }
+            for candidate in slot.practitioner_ids() {
+                let mut named = query.clone();
+                named.practitioner = Some(candidate.to_owned());
+                named.clinic = Some(slot.clinic().to_owned());
+                let why = engine.explain(&named, start, now).map_err(|e| {
+                    format!(
+                        "cross-check: explain of {label} with {} failed: {e}",
+                        candidate
+                    )
+                })?;
+                let at = why
+                    .practitioners
+                    .iter()
+                    .find(|v| v.practitioner == candidate);
+                let clinic_ok = at.is_some_and(|v| v.clinic.as_deref() == Some(slot.clinic()));
+                if !why.offered || !clinic_ok {
+                    return Err(format!(
+                        "cross-check: search offers {label} with `{}` at `{}`, explain says \
+                         {why:?}",
+                        candidate,
+                        slot.clinic()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn explain(
+        &self,
+        query: &SlotQuery,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        expect: &ExplainExpect,
+    ) -> Result<(), String> {
+        let engine = self.engine()?;
+        let result = engine.explain(query, start, now);
+        if expect.error.is_some() {
+            return check_error(&result, expect.error.as_deref());
+        }
+        let why = result.map_err(|e| format!("unexpected error {e}"))?;
+        let offered = expect
+            .offered
+            .ok_or("an explain step expects `offered` or `error`")?;
+        if why.offered != offered {
+            return Err(format!("expected offered = {offered}, got {why:?}"));
+        }
+        if offered {
+            if expect.rule.is_some() {
+                return Err("an offered start has no rule: drop `rule`".to_owned());
+            }
+            return self.cross_check_offered(engine, query, start, now);
+        }
+        let rule = expect
+            .rule
+            .ok_or("an explain step that expects a refusal must give `rule`")?;
+        if why.rule != Some(rule) {
+            return Err(format!(
+                "expected rule {rule}, got rule {:?}: {} ({why:?})",
+                why.rule, why.message
+            ));
+        }
+        Ok(())
+    }
+
+    /// A start explained as offered must come back from a search of the days around it.
+    fn cross_check_offered(
+        &self,
+        engine: &Engine,
+        query: &SlotQuery,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let mut around = query.clone();
+        let day = start.date_naive();
+        around.from = day - Duration::days(1);
+        around.to = day + Duration::days(1);
+        let slots = engine
+            .search(&around, now)
+            .map_err(|e| format!("cross-check: search around {start} failed: {e}"))?;
+        if slots.iter().any(|s| s.start_unix() == start.timestamp()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "cross-check: explain offers {start} but a search of {} to {} does not return it",
+                around.from, around.to
+            ))
+        }
+    }
+
+    fn validate(&self, expect: &ValidateExpect) -> Result<(), String> {
+        let diagnostics = Engine::validate(&self.config);
+        let paths = |severity: Severity| -> BTreeSet<String> {
+            diagnostics
+                .iter()
+                .filter(|d| d.severity == severity)
+                .map(|d| d.path.clone())
+                .collect()
+        };
+        let (errors, warnings) = (paths(Severity::Error), paths(Severity::Warning));
+        let want_errors: BTreeSet<String> = expect.errors.iter().cloned().collect();
+        let want_warnings: BTreeSet<String> = expect.warnings.iter().cloned().collect();
+        let listing = || {
+            diagnostics
+                .iter()
+                .map(|d| format!("\n    {d}"))
+                .collect::<String>()
+        };
+        if errors != want_errors || warnings != want_warnings {
+            return Err(format!(
+                "diagnostics differ\n  expected errors {want_errors:?}, warnings \
+                 {want_warnings:?}\n  got{}",
+                listing()
+            ));
+        }
+        match (&self.built, want_errors.is_empty()) {
+            (Ok(_), false) => Err("the configuration has errors but the engine was built".into()),
+            (Err(e), false) if code(e) != "invalid_config" => Err(format!(
+                "building the engine must fail with invalid_config, got {e}"
+            )),
+            (Err(e), true) => Err(format!("no errors expected, but the engine fails: {e}")),
+            (Ok(engine), true) => {
+                let live: BTreeSet<String> =
+                    engine.warnings().iter().map(|d| d.path.clone()).collect();
+                if live == want_warnings {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "Engine::warnings() {live:?} differ from validate's {want_warnings:?}"
+                    ))
+                }
+            }
+            (Err(_), false) => Ok(()),
+        }
+    }
+}
+
+/// Runs one vector; returns one message per failed step (or one for a broken file).
+fn run_vector(path: &Path) -> Vec<String> {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return vec![format!("{file}: cannot read: {e}")],
+    };
+    let vector: Vector = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{file}: not a valid vector: {e}")],
+    };
+    if vector.steps.is_empty() {
+        return vec![format!("{file}: has no steps")];
+    }
+    let config = match Config::from_json(&vector.config.to_string()) {
+        Ok(c) => c,
+        Err(e) => return vec![format!("{file}: config: {e}")],
+    };
+    let built = Engine::new(config.clone());
+    let run = Run {
+        file: &file,
+        config,
+        built,
+    };
+    let mut failures = Vec::new();
+    if !vector.patients.is_empty() || !vector.appointments.is_empty() {
+        let loaded = run.engine().and_then(|engine| {
+            for p in &vector.patients {
+                engine
+                    .upsert_patient(p.clone())
+                    .map_err(|e| format!("patient `{}`: {e}", p.id))?;
+            }
+            engine
+                .add_appointments(vector.appointments.clone())
+                .map_err(|e| format!("appointments: {e}"))
+        });
+        if let Err(e) = loaded {
+            return vec![format!("{file} ({}): loading data: {e}", vector.name)];
+        }
+    }
+    for (i, step) in vector.steps.iter().enumerate() {
+        if let Err(e) = run.step(step) {
+            let note = step.note().map(|n| format!(" [{n}]")).unwrap_or_default();
+            failures.push(format!(
+                "{} ({}) step {i} ({}){note}: {e}",
+                run.file,
+                vector.name,
+                step.op()
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn shared_vectors() {
+    let files = vector_files();
+    assert!(
+        files.len() >= MIN_VECTORS,
+        "expected at least {MIN_VECTORS} vectors in {}, found {}",
+        vectors_dir().display(),
+        files.len()
+    );
+    let failures: Vec<String> = files.iter().flat_map(|f| run_vector(f)).collect();
+    assert!(
+        failures.is_empty(),
+        "{} vector step(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn vector_names_are_unique_and_match_files() {
+    let mut names = BTreeSet::new();
+    for path in vector_files() {
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+        let name = value["name"].as_str().unwrap_or_default().to_owned();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert_eq!(
+            name,
+            stem,
+            "{}: `name` must equal the file name",
+            path.display()
+        );
+        assert!(names.insert(name), "{}: duplicate name", path.display());
+    }
+}
