@@ -805,8 +805,6 @@ struct ClinicDays {
 struct Search<'a> {
     practice: &'a Practice,
     state: &'a State,
-    /// The query's `now`: holds past their expiry no longer occupy (rule 10).
-    now: Instant,
     service: &'a CService,
     from: NaiveDate,
     days: usize,
@@ -861,7 +859,7 @@ impl<'a> Search<'a> {
             .state
             .occupancy
             .timeline(p)
-            .map(|t| t.profile(span_from, span_to, self.now))
+            .map(|t| t.profile(span_from, span_to))
             .unwrap_or_default();
         let recurring = pr
             .records
@@ -996,7 +994,6 @@ pub(crate) fn search(
     let mut search = Search {
         practice,
         state,
-        now,
         service: r.service,
         from: q.from,
         days,
