@@ -4,13 +4,27 @@
 //! cannot move a date. Rules that would choose times (BYHOUR, BYMINUTE, BYSECOND, or a
 //! frequency below daily) are refused: wall-clock times always come from blocks.
 
-use chrono::{NaiveDate, NaiveTime, TimeZone};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone};
 use rrule::{RRule, RRuleSet, Unvalidated};
 
-/// A parsed, validated date rule.
-#[derive(Clone, Debug)]
+/// A parsed, validated date rule. Its dates are expanded a calendar year at a time, on
+/// first use, and kept: a date check is then a binary search.
+#[derive(Debug)]
 pub(crate) struct DateRule {
     set: RRuleSet,
+    years: RwLock<HashMap<i32, Arc<[NaiveDate]>>>,
+}
+
+impl Clone for DateRule {
+    fn clone(&self) -> DateRule {
+        DateRule {
+            set: self.set.clone(),
+            years: RwLock::default(),
+        }
+    }
 }
 
 fn midnight_utc(date: NaiveDate) -> chrono::DateTime<rrule::Tz> {
@@ -42,14 +56,48 @@ impl DateRule {
         let set = parsed
             .build(midnight_utc(anchor))
             .map_err(|e| format!("RRULE `{rule}` is invalid: {e}"))?;
-        Ok(DateRule { set })
+        Ok(DateRule {
+            set,
+            years: RwLock::default(),
+        })
+    }
+
+    /// The dates the rule chooses in one calendar year, ascending (cached).
+    fn year(&self, year: i32) -> Arc<[NaiveDate]> {
+        if let Some(dates) = self
+            .years
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&year)
+        {
+            return Arc::clone(dates);
+        }
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Arc::from(Vec::new());
+        };
+        let dates: Arc<[NaiveDate]> = Arc::from(self.expand(first, last));
+        let mut years = self.years.write().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(years.entry(year).or_insert(dates))
     }
 
     /// The dates the rule chooses in `from..=to`, ascending.
     pub(crate) fn dates_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+        let mut out = Vec::new();
         if to < from {
-            return Vec::new();
+            return out;
         }
+        for year in from.year()..=to.year() {
+            let dates = self.year(year);
+            out.extend(dates.iter().filter(|d| **d >= from && **d <= to));
+        }
+        out
+    }
+
+    /// Expands the rule over `from..=to` with the rrule crate.
+    fn expand(&self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
         let mut out: Vec<NaiveDate> = self
             .set
             .clone()
@@ -67,7 +115,7 @@ impl DateRule {
 
     /// Whether the rule chooses `date`.
     pub(crate) fn contains(&self, date: NaiveDate) -> bool {
-        !self.dates_between(date, date).is_empty()
+        self.year(date.year()).binary_search(&date).is_ok()
     }
 }
 
