@@ -3,4 +3,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod scaling;
 pub mod w1;
+pub mod w2;
