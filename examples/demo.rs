@@ -5,8 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use clinic_portal::{Appointment, Engine, Patient, SlotQuery, Slots};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use clinic_portal::{
+    Appointment, BookRequest, CancelRequest, DecisionRequest, Engine, HoldRequest, Patient,
+    RescheduleRequest, SlotQuery, Slots,
+};
 use serde::Deserialize;
 
 const PRACTICE: &str = include_str!("data/sample-practice.json");
@@ -100,6 +103,108 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== The website's booking button ==");
     println!("  {}", engine.book_button_html(None)?);
+
+    booking_lifecycle(&engine, &christine, now)?;
+    Ok(())
+}
+
+/// A patient holds and books a time with Christine (pending: auto-accept is off), staff
+/// accept it with a note, a late cancellation is refused, a reschedule succeeds, and the
+/// outbox shows what the host would send.
+fn booking_lifecycle(
+    engine: &Engine,
+    christine: &Slots,
+    now: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let service = "physio-followup-30";
+    let starts: Vec<DateTime<Utc>> = christine
+        .iter()
+        .map(|s| s.start().with_timezone(&Utc))
+        .filter(|s| *s > now + Duration::days(2))
+        .collect();
+    let first = *starts.first().ok_or("no slot with Christine")?;
+    let later = *starts
+        .iter()
+        .find(|s| **s >= first + Duration::hours(2))
+        .ok_or("no second slot with Christine")?;
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::America::Toronto)
+            .format("%a %Y-%m-%d %H:%M")
+            .to_string()
+    };
+
+    println!(
+        "\n== Chloe holds and books {} with Christine ==",
+        local(first)
+    );
+    let hold = engine.hold(
+        &HoldRequest::new(service, first)
+            .practitioner("christine")
+            .patient("pat-chloe"),
+        now,
+    )?;
+    println!(
+        "  hold {} until {}",
+        hold.id,
+        hold.expires_at.format("%H:%M UTC")
+    );
+    let mut request = BookRequest::from_hold("pat-chloe", &hold.id)
+        .consent()
+        .idempotency_key("chloe-web-1");
+    request.notes = Some("Left knee, follow-up".to_owned());
+    let booking = engine.book(&request, now + Duration::minutes(3))?;
+    let id = booking.appointment.id.clone();
+    println!(
+        "  booked {id}: status {:?}, consent version {:?}",
+        booking.appointment.status,
+        booking.details.consent.and_then(|c| c.version)
+    );
+    let retry = engine.book(&request, now + Duration::minutes(4))?;
+    println!(
+        "  retried with the same idempotency key: same booking {} ({} appointments in the engine)",
+        retry.appointment.id,
+        engine.appointment_count()
+    );
+
+    println!("\n== Staff accept it with a note ==");
+    let accepted = engine.accept(
+        &DecisionRequest::new(
+            &id,
+            Some("See you then. Please bring your referral letter."),
+        ),
+        now + Duration::hours(1),
+    )?;
+    println!("  {id}: {:?}", accepted.appointment.status);
+
+    println!("\n== Chloe tries to cancel 20 hours before ==");
+    let too_late = first - Duration::hours(20);
+    match engine.cancel(&CancelRequest::by_patient(&id), too_late) {
+        Ok(_) => println!("  cancelled (unexpected)"),
+        Err(e) => println!("  refused: {}: {}", e.code(), e.message()),
+    }
+
+    println!("\n== Chloe reschedules to {} instead ==", local(later));
+    let moved = engine.reschedule(
+        &RescheduleRequest::new(&id, later),
+        now + Duration::hours(2),
+    )?;
+    println!(
+        "  {id}: {} → {}, status {:?} (back to staff for acceptance)",
+        local(moved.before.start),
+        local(moved.after.appointment.start),
+        moved.after.appointment.status
+    );
+
+    println!("\n== Outbox (the host delivers these) ==");
+    for n in engine.drain_outbox() {
+        println!(
+            "  #{} {:<16} → {}",
+            n.id,
+            n.kind.as_str(),
+            n.recipients.join(", ")
+        );
+    }
+    println!("  journal: {} change(s) so far", engine.last_seq());
     Ok(())
 }
 

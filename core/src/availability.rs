@@ -805,6 +805,8 @@ struct ClinicDays {
 struct Search<'a> {
     practice: &'a Practice,
     state: &'a State,
+    /// The query's `now`: holds past their expiry no longer occupy (rule 10).
+    now: Instant,
     service: &'a CService,
     from: NaiveDate,
     days: usize,
@@ -859,7 +861,7 @@ impl<'a> Search<'a> {
             .state
             .occupancy
             .timeline(p)
-            .map(|t| t.profile(span_from, span_to))
+            .map(|t| t.profile(span_from, span_to, self.now))
             .unwrap_or_default();
         let recurring = pr
             .records
@@ -964,6 +966,18 @@ impl<'a> Search<'a> {
     }
 }
 
+/// Whether any block of the chain lies at `clinic` (any clinic when `None`): a
+/// practitioner who never works there for this service is skipped before any other work.
+fn works_at(pr: &CPractitioner, chain: &[bool], clinic: Option<Ix>) -> bool {
+    pr.records.iter().any(|r| {
+        r.blocks
+            .iter()
+            .chain(r.portal_blocks.iter())
+            .flatten()
+            .any(|b| in_chain(b, chain, clinic))
+    })
+}
+
 fn record_index_on(pr: &CPractitioner, date: NaiveDate) -> Option<usize> {
     let i = pr.records.partition_point(|r| r.start_date <= date);
     let ri = i.checked_sub(1)?;
@@ -994,6 +1008,7 @@ pub(crate) fn search(
     let mut search = Search {
         practice,
         state,
+        now,
         service: r.service,
         from: q.from,
         days,
@@ -1020,6 +1035,9 @@ pub(crate) fn search(
         let Ok(chain) = schedule_chain(practice, r.service, p, q.telehealth) else {
             continue;
         };
+        if !works_at(&practice.practitioners[p], &chain, r.clinic) {
+            continue;
+        }
         prepared.push(search.prepare(p, chain));
     }
     // Day by day, so that ordering and grouping work on one day's starts at a time.
@@ -1029,6 +1047,16 @@ pub(crate) fn search(
         hits.clear();
         for prep in prepared.iter_mut() {
             search.day_hits(prep, day, &mut hits);
+        }
+        if slots.rows.capacity() == 0 && !hits.is_empty() {
+            // The first day with slots sizes the answer for the rest of the range.
+            let estimate = hits.len() * (days - day);
+            slots.rows.reserve(if grouped {
+                estimate / prepared.len().max(1)
+            } else {
+                estimate
+            });
+            slots.candidates.reserve(estimate);
         }
         sorter.sort(&mut hits, practice.clinics.len());
         append(&mut slots, &hits, grouped);

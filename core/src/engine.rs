@@ -1,21 +1,42 @@
 //! The engine: one per practice, shared across threads (DESIGN §1).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
 use crate::availability::{self, SlotQuery, Slots};
+use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::Config;
 use crate::explain::{self, Explanation, ServiceReport};
+use crate::journal::{Change, Delta};
 use crate::model::{Appointment, Patient};
 use crate::occupancy::{Occupied, Timeline};
+use crate::outbox::Notification;
 use crate::practice::{self, Practice};
+use crate::program::Registration;
 use crate::validate::Diagnostic;
 use crate::{Error, ErrorCode, Result};
 
 /// The longest appointment the engine accepts.
 pub const MAX_APPOINTMENT_DAYS: i64 = 31;
+
+/// The earliest instant an operation accepts (1900-01-01T00:00:00Z).
+const EARLIEST_INSTANT: i64 = -2_208_988_800;
+/// The latest instant an operation accepts (9999-12-31T00:00:00Z).
+const LATEST_INSTANT: i64 = 253_402_214_400;
+
+/// Refuses instants outside 1900–9999 with `invalid_input`: time-zone arithmetic near the
+/// ends of chrono's range would overflow, and no clinic books there.
+pub(crate) fn check_instant(what: &str, at: DateTime<Utc>) -> Result<()> {
+    if (EARLIEST_INSTANT..=LATEST_INSTANT).contains(&at.timestamp()) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "{what} {at} is outside the years 1900 to 9999"
+        )))
+    }
+}
 
 /// Occupancy timelines, one per practitioner (by configuration index).
 #[derive(Debug, Default)]
@@ -27,6 +48,10 @@ impl Occupancy {
     pub(crate) fn timeline(&self, p: usize) -> Option<&Timeline> {
         self.timelines.get(p)
     }
+
+    pub(crate) fn timeline_mut(&mut self, p: usize) -> Option<&mut Timeline> {
+        self.timelines.get_mut(p)
+    }
 }
 
 /// Everything that changes while the engine runs.
@@ -35,6 +60,28 @@ pub(crate) struct State {
     pub(crate) patients: HashMap<String, Patient>,
     pub(crate) appointments: HashMap<String, Appointment>,
     pub(crate) occupancy: Occupancy,
+    /// Appointment ids per patient id (DESIGN §5, patient limits).
+    pub(crate) patient_appointments: HashMap<String, BTreeSet<String>>,
+    /// Portal details of appointments, by appointment id.
+    pub(crate) bookings: BTreeMap<String, BookingDetails>,
+    /// Holds by id; expired ones stay until purged but no longer occupy.
+    pub(crate) holds: BTreeMap<String, Hold>,
+    /// The scheduling consent each patient gave last.
+    pub(crate) consents: BTreeMap<String, ConsentRecord>,
+    /// First outcomes of requests by idempotency key.
+    pub(crate) idempotency: BTreeMap<String, IdempotencyEntry>,
+    /// Program registrations by id.
+    pub(crate) registrations: BTreeMap<String, Registration>,
+    /// Notifications not yet drained, by id.
+    pub(crate) outbox: BTreeMap<u64, Notification>,
+    /// The id of the next notification.
+    pub(crate) next_notification: u64,
+    /// The counter behind generated ids.
+    pub(crate) next_id: u64,
+    /// The sequence number of the last change.
+    pub(crate) seq: u64,
+    /// The changes since the engine was built or restored.
+    pub(crate) journal: Vec<Change>,
 }
 
 /// The booking engine of one practice.
@@ -63,8 +110,8 @@ pub(crate) struct State {
 /// ```
 #[derive(Debug)]
 pub struct Engine {
-    practice: Arc<Practice>,
-    state: RwLock<State>,
+    pub(crate) practice: Arc<Practice>,
+    pub(crate) state: RwLock<State>,
 }
 
 const _: () = {
@@ -109,13 +156,13 @@ impl Engine {
         &self.practice.warnings
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, State> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
         self.state
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, State> {
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -144,7 +191,8 @@ impl Engine {
                 return Err(Error::not_found("referral type", r));
             }
         }
-        self.write().patients.insert(patient.id.clone(), patient);
+        let mut state = self.write();
+        self.commit(&mut state, vec![Delta::PutPatient { patient }]);
         Ok(())
     }
 
@@ -173,15 +221,18 @@ impl Engine {
                 a.id
             )));
         }
-        state
+        let old = state
             .patients
-            .remove(id)
-            .ok_or_else(|| Error::not_found("patient", id))
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("patient", id))?;
+        self.commit(&mut state, vec![Delta::RemovePatient { id: id.to_owned() }]);
+        Ok(old)
     }
 
     // -- host-owned appointments -----------------------------------------------------------
 
-    fn check_appointment(&self, state: &State, a: &Appointment) -> Result<usize> {
+    pub(crate) fn check_appointment(&self, state: &State, a: &Appointment) -> Result<usize> {
         if a.id.trim().is_empty() {
             return Err(Error::invalid_input("an appointment needs a non-empty id"));
         }
@@ -221,7 +272,7 @@ impl Engine {
     }
 
     /// What an appointment occupies (its service's buffers included), if it occupies.
-    fn occupied(&self, a: &Appointment) -> Option<Occupied> {
+    pub(crate) fn occupied(&self, a: &Appointment) -> Option<Occupied> {
         if !a.status.occupies() {
             return None;
         }
@@ -238,21 +289,49 @@ impl Engine {
             start,
             end,
             id: Arc::from(a.id.as_str()),
+            expires: None,
         })
     }
 
-    fn index(&self, state: &mut State, p: usize, a: &Appointment) {
-        if let Some(occ) = self.occupied(a) {
-            state.occupancy.timelines[p].insert(occ);
-        }
-    }
-
-    fn unindex(&self, state: &mut State, a: &Appointment) {
+    pub(crate) fn index(&self, state: &mut State, a: &Appointment) {
         if let (Some(occ), Some(&p)) = (
             self.occupied(a),
             self.practice.practitioner_ix.get(&a.practitioner),
         ) {
-            state.occupancy.timelines[p].remove(occ.start, &occ.id);
+            if let Some(t) = state.occupancy.timeline_mut(p) {
+                t.insert(occ);
+            }
+        }
+        if let Some(pat) = &a.patient {
+            match state.patient_appointments.get_mut(pat) {
+                Some(set) => {
+                    set.insert(a.id.clone());
+                }
+                None => {
+                    state
+                        .patient_appointments
+                        .insert(pat.clone(), BTreeSet::from([a.id.clone()]));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {
+        if let (Some(occ), Some(&p)) = (
+            self.occupied(a),
+            self.practice.practitioner_ix.get(&a.practitioner),
+        ) {
+            if let Some(t) = state.occupancy.timeline_mut(p) {
+                t.remove(occ.start, &occ.id);
+            }
+        }
+        if let Some(pat) = &a.patient {
+            if let Some(set) = state.patient_appointments.get_mut(pat) {
+                set.remove(&a.id);
+                if set.is_empty() {
+                    state.patient_appointments.remove(pat);
+                }
+            }
         }
     }
 
@@ -260,17 +339,18 @@ impl Engine {
     /// (`pending`, `booked`) take capacity; staff may exceed capacity.
     pub fn add_appointment(&self, appointment: Appointment) -> Result<()> {
         let mut state = self.write();
-        let p = self.check_appointment(&state, &appointment)?;
-        if state.appointments.contains_key(&appointment.id) {
+        self.check_appointment(&state, &appointment)?;
+        if state.appointments.contains_key(&appointment.id)
+            || state.holds.contains_key(&appointment.id)
+        {
             return Err(Error::new(
                 ErrorCode::DuplicateId,
                 format!("appointment `{}` already exists", appointment.id),
             ));
         }
-        self.index(&mut state, p, &appointment);
-        state
-            .appointments
-            .insert(appointment.id.clone(), appointment);
+        let mut deltas = Vec::new();
+        self.staff_put(&mut state, appointment, &mut deltas);
+        self.commit_applied(&mut state, deltas);
         Ok(())
     }
 
@@ -278,37 +358,40 @@ impl Engine {
     pub fn add_appointments(&self, appointments: Vec<Appointment>) -> Result<()> {
         let mut state = self.write();
         let mut seen = std::collections::HashSet::new();
-        let mut positions = Vec::with_capacity(appointments.len());
         for a in &appointments {
-            positions.push(self.check_appointment(&state, a)?);
-            if state.appointments.contains_key(&a.id) || !seen.insert(a.id.as_str()) {
+            self.check_appointment(&state, a)?;
+            if state.appointments.contains_key(&a.id)
+                || state.holds.contains_key(&a.id)
+                || !seen.insert(a.id.as_str())
+            {
                 return Err(Error::new(
                     ErrorCode::DuplicateId,
                     format!("appointment `{}` already exists", a.id),
                 ));
             }
         }
-        for (a, p) in appointments.into_iter().zip(positions) {
-            self.index(&mut state, p, &a);
-            state.appointments.insert(a.id.clone(), a);
+        if appointments.is_empty() {
+            return Ok(());
         }
+        state.appointments.reserve(appointments.len());
+        let mut deltas = Vec::with_capacity(appointments.len() + appointments.len() / 4);
+        for appointment in appointments {
+            self.staff_put(&mut state, appointment, &mut deltas);
+        }
+        self.commit_applied(&mut state, deltas);
         Ok(())
     }
 
     /// Replaces an appointment (matched by id) with new details.
     pub fn update_appointment(&self, appointment: Appointment) -> Result<()> {
         let mut state = self.write();
-        let p = self.check_appointment(&state, &appointment)?;
-        let old = state
-            .appointments
-            .get(&appointment.id)
-            .cloned()
-            .ok_or_else(|| Error::not_found("appointment", &appointment.id))?;
-        self.unindex(&mut state, &old);
-        self.index(&mut state, p, &appointment);
-        state
-            .appointments
-            .insert(appointment.id.clone(), appointment);
+        self.check_appointment(&state, &appointment)?;
+        if !state.appointments.contains_key(&appointment.id) {
+            return Err(Error::not_found("appointment", &appointment.id));
+        }
+        let mut deltas = Vec::new();
+        self.staff_put(&mut state, appointment, &mut deltas);
+        self.commit_applied(&mut state, deltas);
         Ok(())
     }
 
@@ -317,9 +400,13 @@ impl Engine {
         let mut state = self.write();
         let old = state
             .appointments
-            .remove(id)
+            .get(id)
+            .cloned()
             .ok_or_else(|| Error::not_found("appointment", id))?;
-        self.unindex(&mut state, &old);
+        self.commit(
+            &mut state,
+            vec![Delta::RemoveAppointment { id: id.to_owned() }],
+        );
         Ok(old)
     }
 
@@ -341,6 +428,7 @@ impl Engine {
 
     /// The starts a portal user may book (DESIGN §4), as of `now`.
     pub fn search(&self, query: &SlotQuery, now: DateTime<Utc>) -> Result<Slots> {
+        check_instant("now", now)?;
         availability::search(&self.practice, &self.read(), query, now.timestamp())
     }
 
@@ -351,6 +439,8 @@ impl Engine {
         start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Explanation> {
+        check_instant("now", now)?;
+        check_instant("start", start)?;
         explain::explain(
             &self.practice,
             &self.read(),

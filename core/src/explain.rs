@@ -350,7 +350,7 @@ fn check_at(
     let taken = state
         .occupancy
         .timeline(p)
-        .map_or(0, |t| t.profile(os, oe).max_in(os, oe));
+        .map_or(0, |t| t.profile(os, oe, now).max_in(os, oe));
     if taken >= cap {
         return Err(refuse(
             10,

@@ -11,28 +11,47 @@
 //!
 //! The availability rules are numbered as in the project's design (§4); each lives in one
 //! function of [`availability`], cited in its doc comment.
+//!
+//! The booking lifecycle (§5) lives in [`booking`] ([`Engine::hold`], [`Engine::book`],
+//! [`Engine::accept`], [`Engine::decline`], [`Engine::cancel`], [`Engine::reschedule`]) and
+//! [`program`]; notifications go to the [`outbox`]; every change is journaled and the whole
+//! state can be snapshotted ([`journal`]); staff reports are in [`report`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod availability;
+pub mod booking;
 pub mod config;
 mod engine;
 pub mod error;
 pub mod explain;
+pub mod journal;
 pub mod model;
 mod occupancy;
+pub mod outbox;
+mod policy;
 mod practice;
+pub mod program;
 mod recurrence;
+pub mod report;
 pub mod validate;
 pub mod widget;
 mod zone;
 
 pub use availability::{Refusal, Slot, SlotCandidate, SlotCandidates, SlotQuery, Slots};
+pub use booking::{
+    BookRequest, Booking, BookingDetails, CancelOutcome, CancelRequest, Canceller, ConsentRecord,
+    DecisionRequest, Hold, HoldRequest, RescheduleOutcome, RescheduleRequest,
+};
 pub use config::Config;
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Result};
 pub use explain::{Explanation, PractitionerVerdict, ServiceReport};
+pub use journal::{Change, Delta};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
+pub use outbox::{Notification, NotificationKind};
+pub use program::{ProgramSession, Registration, RegistrationRequest, RegistrationStatus};
+pub use report::{AppointmentFilter, PendingItem, ReferralCount};
 pub use validate::{Diagnostic, Severity};
 
 /// The README's Rust quickstart, compiled and run by `cargo test`.

@@ -14,6 +14,15 @@ pub(crate) struct Occupied {
     pub(crate) start: Instant,
     pub(crate) end: Instant,
     pub(crate) id: Arc<str>,
+    /// For a hold (DESIGN §5): the instant from which it no longer occupies anything.
+    pub(crate) expires: Option<Instant>,
+}
+
+impl Occupied {
+    /// Whether the interval still occupies time at `now` (a hold past its expiry does not).
+    pub(crate) fn live_at(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|e| now < e)
+    }
 }
 
 /// The occupying intervals of one practitioner.
@@ -63,12 +72,13 @@ impl Timeline {
             .filter(move |o| o.end > from)
     }
 
-    /// The occupancy step function over `[from, to)`.
-    pub(crate) fn profile(&self, from: Instant, to: Instant) -> Profile {
+    /// The occupancy step function over `[from, to)` as of `now`: holds past their expiry
+    /// are left out (DESIGN §5, holds).
+    pub(crate) fn profile(&self, from: Instant, to: Instant, now: Instant) -> Profile {
         // Starts come sorted from the timeline; only the ends need sorting.
         let mut starts = Vec::new();
         let mut ends = Vec::new();
-        for o in self.overlapping(from, to) {
+        for o in self.overlapping(from, to).filter(|o| o.live_at(now)) {
             starts.push(o.start);
             ends.push(o.end);
         }
@@ -153,6 +163,7 @@ mod tests {
             start,
             end,
             id: Arc::from(id),
+            expires: None,
         }
     }
 
@@ -162,7 +173,7 @@ mod tests {
         t.insert(occ(0, 100, "a"));
         t.insert(occ(50, 150, "b"));
         t.insert(occ(150, 200, "c"));
-        let p = t.profile(0, 1000);
+        let p = t.profile(0, 1000, 0);
         assert_eq!(p.max_in(0, 50), 1);
         assert_eq!(p.max_in(40, 60), 2);
         assert_eq!(p.max_in(100, 150), 1);
@@ -179,7 +190,7 @@ mod tests {
         }
         assert!(t.remove(50, "b"));
         assert!(!t.remove(50, "b"));
-        assert_eq!(t.profile(0, 1000).max_in(40, 60), 1);
+        assert_eq!(t.profile(0, 1000, 0).max_in(40, 60), 1);
     }
 
     #[test]
@@ -189,5 +200,16 @@ mod tests {
         t.insert(occ(5_000, 5_010, "short"));
         let ids: Vec<&str> = t.overlapping(9_000, 9_100).map(|o| &*o.id).collect();
         assert_eq!(ids, vec!["long"]);
+    }
+
+    #[test]
+    fn expired_holds_do_not_count() {
+        let mut t = Timeline::default();
+        t.insert(Occupied {
+            expires: Some(500),
+            ..occ(1_000, 2_000, "hold")
+        });
+        assert_eq!(t.profile(0, 3_000, 499).max_in(1_000, 2_000), 1);
+        assert_eq!(t.profile(0, 3_000, 500).max_in(1_000, 2_000), 0);
     }
 }

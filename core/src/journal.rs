@@ -1,0 +1,418 @@
+//! Persistence: the journal of changes and the versioned snapshot (DESIGN §1, "The host
+//! owns storage").
+//!
+//! Every successful mutation is one [`Change`]: a gap-free sequence number and the state
+//! deltas it made (the resulting entities, never the command), so replaying a change is
+//! deterministic and needs no clock. [`crate::Engine::snapshot`] writes the whole state —
+//! configuration included — as JSON with sorted keys and lists, so equal states give
+//! byte-identical snapshots; [`crate::Engine::restore`] reads it back, and
+//! [`crate::Engine::apply`] replays changes onto it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
+use crate::config::Config;
+use crate::engine::State;
+use crate::model::{Appointment, Patient};
+use crate::occupancy::Occupied;
+use crate::outbox::Notification;
+use crate::program::Registration;
+use crate::{Engine, Error, ErrorCode, Result};
+
+/// The snapshot format this engine writes, and the newest it reads.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// One successful mutation: its sequence number and the state it produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// Gap-free sequence number: the first change after an empty engine is 1.
+    pub seq: u64,
+    /// The state deltas, applied in order.
+    pub deltas: Vec<Delta>,
+}
+
+/// One state delta: an entity as it is after the change, or its removal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Delta {
+    /// A patient added or replaced.
+    PutPatient {
+        /// The patient.
+        patient: Patient,
+    },
+    /// A patient removed.
+    RemovePatient {
+        /// Patient id.
+        id: String,
+    },
+    /// An appointment added or replaced.
+    PutAppointment {
+        /// The appointment.
+        appointment: Appointment,
+    },
+    /// An appointment removed, with its portal details.
+    RemoveAppointment {
+        /// Appointment id.
+        id: String,
+    },
+    /// The portal details of an appointment added or replaced.
+    PutBooking {
+        /// The details.
+        booking: Box<BookingDetails>,
+    },
+    /// A hold added or replaced.
+    PutHold {
+        /// The hold.
+        hold: Hold,
+    },
+    /// A hold removed (converted into a booking, or purged after expiry).
+    RemoveHold {
+        /// Hold id.
+        id: String,
+    },
+    /// A patient's scheduling consent recorded.
+    PutConsent {
+        /// Patient id.
+        patient: String,
+        /// The consent.
+        consent: ConsentRecord,
+    },
+    /// The first outcome of an idempotent request recorded.
+    PutIdempotency {
+        /// The idempotency key.
+        key: String,
+        /// The request's fingerprint and outcome.
+        entry: Box<IdempotencyEntry>,
+    },
+    /// A program registration added or replaced.
+    PutRegistration {
+        /// The registration.
+        registration: Registration,
+    },
+    /// A notification put in the outbox.
+    Notify {
+        /// The notification.
+        notification: Notification,
+    },
+    /// Notifications up to this id handed to the host and removed from the outbox.
+    Drained {
+        /// The last drained id.
+        through: u64,
+    },
+    /// The counter behind generated ids advanced.
+    NextId {
+        /// The next value.
+        next_id: u64,
+    },
+}
+
+/// The snapshot document.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Snapshot {
+    format_version: u32,
+    seq: u64,
+    next_id: u64,
+    next_notification: u64,
+    config: Config,
+    patients: Vec<Patient>,
+    appointments: Vec<Appointment>,
+    bookings: Vec<BookingDetails>,
+    holds: Vec<Hold>,
+    consents: std::collections::BTreeMap<String, ConsentRecord>,
+    idempotency: std::collections::BTreeMap<String, IdempotencyEntry>,
+    registrations: Vec<Registration>,
+    outbox: Vec<Notification>,
+}
+
+impl Engine {
+    /// Applies deltas that were checked against the state, and journals them as one
+    /// change. Returns the change's sequence number.
+    pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
+        for d in &deltas {
+            self.apply_delta(state, d);
+        }
+        state.seq += 1;
+        let seq = state.seq;
+        state.journal.push(Change { seq, deltas });
+        seq
+    }
+
+    /// What a hold occupies: like a pending booking of its service (buffers included),
+    /// until it expires (DESIGN §5, holds).
+    fn hold_occupied(&self, hold: &Hold) -> Occupied {
+        let (start, end) = (hold.start.timestamp(), hold.end.timestamp());
+        let (start, end) = match self.practice.service_ix.get(&hold.service) {
+            Some(&si) => {
+                crate::availability::occupied_span(&self.practice.services[si], start, end)
+            }
+            None => (start, end),
+        };
+        Occupied {
+            start,
+            end,
+            id: std::sync::Arc::from(hold.id.as_str()),
+            expires: Some(hold.expires_at.timestamp()),
+        }
+    }
+
+    pub(crate) fn index_hold(&self, state: &mut State, hold: &Hold) {
+        if let Some(&p) = self.practice.practitioner_ix.get(&hold.practitioner) {
+            if let Some(t) = state.occupancy.timeline_mut(p) {
+                t.insert(self.hold_occupied(hold));
+            }
+        }
+    }
+
+    pub(crate) fn unindex_hold(&self, state: &mut State, hold: &Hold) {
+        let occ = self.hold_occupied(hold);
+        if let Some(&p) = self.practice.practitioner_ix.get(&hold.practitioner) {
+            if let Some(t) = state.occupancy.timeline_mut(p) {
+                t.remove(occ.start, &occ.id);
+            }
+        }
+    }
+
+    /// Journals deltas that were already applied one by one (see
+    /// [`Engine::staff_put`]). Returns the change's sequence number.
+    pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
+        state.seq += 1;
+        let seq = state.seq;
+        state.journal.push(Change { seq, deltas });
+        seq
+    }
+
+    pub(crate) fn apply_delta(&self, state: &mut State, delta: &Delta) {
+        match delta {
+            Delta::PutPatient { patient } => {
+                state.patients.insert(patient.id.clone(), patient.clone());
+            }
+            Delta::RemovePatient { id } => {
+                state.patients.remove(id);
+            }
+            Delta::PutAppointment { appointment } => {
+                let old = state
+                    .appointments
+                    .insert(appointment.id.clone(), appointment.clone());
+                if let Some(old) = old {
+                    self.unindex(state, &old);
+                }
+                self.index(state, appointment);
+            }
+            Delta::RemoveAppointment { id } => {
+                if let Some(old) = state.appointments.remove(id) {
+                    self.unindex(state, &old);
+                }
+                state.bookings.remove(id);
+            }
+            Delta::PutBooking { booking } => {
+                state
+                    .bookings
+                    .insert(booking.appointment.clone(), (**booking).clone());
+            }
+            Delta::PutHold { hold } => {
+                if let Some(old) = state.holds.remove(&hold.id) {
+                    self.unindex_hold(state, &old);
+                }
+                self.index_hold(state, hold);
+                state.holds.insert(hold.id.clone(), hold.clone());
+            }
+            Delta::RemoveHold { id } => {
+                if let Some(old) = state.holds.remove(id) {
+                    self.unindex_hold(state, &old);
+                }
+            }
+            Delta::PutConsent { patient, consent } => {
+                state.consents.insert(patient.clone(), consent.clone());
+            }
+            Delta::PutIdempotency { key, entry } => {
+                state.idempotency.insert(key.clone(), (**entry).clone());
+            }
+            Delta::PutRegistration { registration } => {
+                state
+                    .registrations
+                    .insert(registration.id.clone(), registration.clone());
+            }
+            Delta::Notify { notification } => {
+                state.next_notification = state.next_notification.max(notification.id + 1);
+                state.outbox.insert(notification.id, notification.clone());
+            }
+            Delta::Drained { through } => {
+                state.outbox.retain(|&id, _| id > *through);
+            }
+            Delta::NextId { next_id } => {
+                state.next_id = state.next_id.max(*next_id);
+            }
+        }
+    }
+
+    /// Checks that a delta from outside refers to entities this configuration knows, so
+    /// that applying it cannot leave the occupancy index inconsistent.
+    fn check_delta(&self, delta: &Delta) -> Result<()> {
+        let practitioner = match delta {
+            Delta::PutAppointment { appointment } => Some(&appointment.practitioner),
+            Delta::PutHold { hold } => Some(&hold.practitioner),
+            _ => None,
+        };
+        if let Some(p) = practitioner {
+            if !self.practice.practitioner_ix.contains_key(p) {
+                return Err(Error::not_found("practitioner", p));
+            }
+        }
+        if let Delta::PutAppointment { appointment } = delta {
+            if appointment.end <= appointment.start {
+                return Err(Error::invalid_input(format!(
+                    "appointment `{}` ends before it starts",
+                    appointment.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The sequence number of the last change (0 for a new engine).
+    pub fn last_seq(&self) -> u64 {
+        self.read().seq
+    }
+
+    /// The changes after `seq`, oldest first. The engine keeps the changes made since it
+    /// was built or restored; asking for older ones is `invalid_input`.
+    pub fn changes_since(&self, seq: u64) -> Result<Vec<Change>> {
+        let state = self.read();
+        let first = state.journal.first().map_or(state.seq + 1, |c| c.seq);
+        if seq + 1 < first {
+            return Err(Error::invalid_input(format!(
+                "the journal starts at change {first}; changes after {seq} are no longer kept"
+            )));
+        }
+        Ok(state
+            .journal
+            .iter()
+            .filter(|c| c.seq > seq)
+            .cloned()
+            .collect())
+    }
+
+    /// Forgets the kept changes up to `seq` once the host has stored them (the journal in
+    /// memory grows with every change otherwise). Returns how many were dropped.
+    pub fn compact_journal(&self, seq: u64) -> usize {
+        let mut state = self.write();
+        let before = state.journal.len();
+        state.journal.retain(|c| c.seq > seq);
+        before - state.journal.len()
+    }
+
+    /// Replays a change made by another engine with the same starting state. Its sequence
+    /// number must be exactly the next one (`invalid_input` otherwise: a gap or a replay).
+    pub fn apply(&self, change: &Change) -> Result<u64> {
+        let mut state = self.write();
+        if change.seq != state.seq + 1 {
+            return Err(Error::invalid_input(format!(
+                "change {} does not follow change {}: the journal has a gap or a repeat",
+                change.seq, state.seq
+            )));
+        }
+        for d in &change.deltas {
+            self.check_delta(d)?;
+        }
+        Ok(self.commit(&mut state, change.deltas.clone()))
+    }
+
+    /// The whole state, configuration included, as versioned JSON. Equal states give
+    /// byte-identical snapshots (every list is sorted by id).
+    pub fn snapshot(&self) -> String {
+        let state = self.read();
+        let mut patients: Vec<Patient> = state.patients.values().cloned().collect();
+        patients.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut appointments: Vec<Appointment> = state.appointments.values().cloned().collect();
+        appointments.sort_by(|a, b| a.id.cmp(&b.id));
+        let snapshot = Snapshot {
+            format_version: SNAPSHOT_FORMAT_VERSION,
+            seq: state.seq,
+            next_id: state.next_id,
+            next_notification: state.next_notification,
+            config: self.practice.config.clone(),
+            patients,
+            appointments,
+            bookings: state.bookings.values().cloned().collect(),
+            holds: state.holds.values().cloned().collect(),
+            consents: state.consents.clone(),
+            idempotency: state.idempotency.clone(),
+            registrations: state.registrations.values().cloned().collect(),
+            outbox: state.outbox.values().cloned().collect(),
+        };
+        serde_json::to_string(&snapshot).unwrap_or_default()
+    }
+
+    /// Rebuilds an engine from [`Engine::snapshot`] output. A snapshot from a newer
+    /// engine (unknown `format_version`) is `invalid_input`; a configuration that no longer
+    /// validates is `invalid_config`.
+    pub fn restore(json: &str) -> Result<Engine> {
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| Error::invalid_input(format!("snapshot is not JSON: {e}")))?;
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| Error::invalid_input("snapshot has no numeric format_version"))?;
+        if version > u64::from(SNAPSHOT_FORMAT_VERSION) {
+            return Err(Error::invalid_input(format!(
+                "snapshot format_version {version} is newer than this engine reads \
+                 ({SNAPSHOT_FORMAT_VERSION}); upgrade clinic-portal"
+            )));
+        }
+        if version == 0 {
+            return Err(Error::invalid_input(
+                "snapshot format_version 0 is not valid",
+            ));
+        }
+        let snapshot: Snapshot = serde_json::from_value(value)
+            .map_err(|e| Error::invalid_input(format!("snapshot does not parse: {e}")))?;
+        let engine = Engine::new(snapshot.config)?;
+        {
+            let mut guard = engine.write();
+            let state = &mut *guard;
+            for patient in snapshot.patients {
+                engine.apply_delta(state, &Delta::PutPatient { patient });
+            }
+            for appointment in snapshot.appointments {
+                let delta = Delta::PutAppointment { appointment };
+                engine.check_delta(&delta)?;
+                engine.apply_delta(state, &delta);
+            }
+            for booking in snapshot.bookings {
+                engine.apply_delta(
+                    state,
+                    &Delta::PutBooking {
+                        booking: Box::new(booking),
+                    },
+                );
+            }
+            for hold in snapshot.holds {
+                let delta = Delta::PutHold { hold };
+                engine.check_delta(&delta)?;
+                engine.apply_delta(state, &delta);
+            }
+            state.consents = snapshot.consents;
+            state.idempotency = snapshot.idempotency;
+            for registration in snapshot.registrations {
+                engine.apply_delta(state, &Delta::PutRegistration { registration });
+            }
+            for notification in snapshot.outbox {
+                engine.apply_delta(state, &Delta::Notify { notification });
+            }
+            state.next_notification = state.next_notification.max(snapshot.next_notification);
+            state.next_id = snapshot.next_id;
+            state.seq = snapshot.seq;
+        }
+        Ok(engine)
+    }
+}
+
+/// `duplicate_id` for an id already taken by an appointment or a hold.
+pub(crate) fn duplicate(kind: &str, id: &str) -> Error {
+    Error::new(
+        ErrorCode::DuplicateId,
+        format!("{kind} `{id}` already exists"),
+    )
+}

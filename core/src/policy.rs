@@ -1,0 +1,281 @@
+//! The clinic policies of the booking lifecycle (DESIGN §5), one function each: auto-accept
+//! ([`status_on_booking`]), scheduling consent ([`consent_needed`]), the cancel window and
+//! late-cancel fee ([`cancel_cutoff`]), patient limits (`Engine::patient_conflicts`) and
+//! staff capacity overrides (`Engine::staff_put`).
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::booking::{shift, BookingDetails, Placed};
+use crate::engine::State;
+use crate::journal::Delta;
+use crate::model::{Appointment, AppointmentStatus};
+use crate::practice::Ix;
+use crate::zone::{wall_of, DayFrame};
+use crate::{Engine, Error, ErrorCode, Result};
+
+/// DESIGN §5: a portal booking is `booked` at once with `auto_accept`, else `pending`.
+pub(crate) fn status_on_booking(engine: &Engine) -> AppointmentStatus {
+    if engine.practice.config.portal.scheduling.auto_accept {
+        AppointmentStatus::Booked
+    } else {
+        AppointmentStatus::Pending
+    }
+}
+
+/// DESIGN §5: whether this booking needs the scheduling consent — when
+/// `portal.consent.required`, on every booking with `every_time`, otherwise once per
+/// patient and consent version.
+pub(crate) fn consent_needed(engine: &Engine, state: &State, patient: &str) -> bool {
+    let c = &engine.practice.config.portal.consent;
+    c.required
+        && (c.every_time
+            || state
+                .consents
+                .get(patient)
+                .is_none_or(|given| given.version != c.version))
+}
+
+/// DESIGN §5 cancel: `Ok(late_fee)` when a patient may cancel (or move) an appointment
+/// starting at `start` at `now`; `cancel_window_closed` otherwise.
+pub(crate) fn cancel_cutoff(
+    engine: &Engine,
+    appointment: &Appointment,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let s = &engine.practice.config.portal.scheduling;
+    if !s.allow_patient_cancel {
+        return Err(Error::new(
+            ErrorCode::CancelWindowClosed,
+            "patients may not cancel or reschedule online \
+             (portal.scheduling.allow_patient_cancel = false)",
+        ));
+    }
+    let cutoff = shift(
+        appointment.start,
+        -Duration::hours(i64::from(s.min_hours_before_cancel)),
+    )?;
+    if now > cutoff {
+        return Err(Error::new(
+            ErrorCode::CancelWindowClosed,
+            format!(
+                "appointment `{}` starts at {}; online cancellation closes {} hour(s) before \
+                 (portal.scheduling.min_hours_before_cancel), at {}",
+                appointment.id,
+                engine.local_rfc3339(appointment.clinic.as_deref(), appointment.start),
+                s.min_hours_before_cancel,
+                engine.local_rfc3339(appointment.clinic.as_deref(), cutoff)
+            ),
+        ));
+    }
+    Ok(s.late_cancel_fee_hours.is_some_and(|h| {
+        appointment
+            .start
+            .checked_sub_signed(Duration::hours(i64::from(h)))
+            .is_none_or(|fee_from| now > fee_from)
+    }))
+}
+
+impl Engine {
+    /// DESIGN §5 patient limits: a patient never has two overlapping occupying
+    /// appointments (or live holds) — `patient_busy`; `max_future_bookings_per_patient` and
+    /// `max_bookings_per_day` — `limit_reached`. `skip_hold` is the hold being converted.
+    pub(crate) fn patient_conflicts(
+        &self,
+        state: &State,
+        patient: &str,
+        placed: &Placed,
+        skip_hold: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mine: Vec<&Appointment> = state
+            .patient_appointments
+            .get(patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.appointments.get(id))
+            .filter(|a| a.status.occupies())
+            .collect();
+        if let Some(a) = mine
+            .iter()
+            .find(|a| a.start < placed.end && placed.start < a.end)
+        {
+            return Err(Error::new(
+                ErrorCode::PatientBusy,
+                format!(
+                    "patient `{patient}` already has appointment `{}` from {} to {}",
+                    a.id,
+                    self.local_rfc3339(a.clinic.as_deref(), a.start),
+                    self.local_rfc3339(a.clinic.as_deref(), a.end)
+                ),
+            ));
+        }
+        if let Some(h) = state.holds.values().find(|h| {
+            h.patient.as_deref() == Some(patient)
+                && Some(h.id.as_str()) != skip_hold
+                && h.is_live(now)
+                && h.start < placed.end
+                && placed.start < h.end
+        }) {
+            return Err(Error::new(
+                ErrorCode::PatientBusy,
+                format!(
+                    "patient `{patient}` already holds {} (hold `{}`)",
+                    self.local_rfc3339(Some(&h.clinic), h.start),
+                    h.id
+                ),
+            ));
+        }
+        let s = &self.practice.config.portal.scheduling;
+        if let Some(max) = s.max_future_bookings_per_patient {
+            let future = mine.iter().filter(|a| a.start > now).count();
+            if future >= max as usize {
+                return Err(Error::new(
+                    ErrorCode::LimitReached,
+                    format!(
+                        "patient `{patient}` already has {future} upcoming appointment(s); \
+                         the limit is {max} (portal.scheduling.max_future_bookings_per_patient)"
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = s.max_bookings_per_day {
+            let tz = self.practice.clinics[placed.clinic].tz;
+            let day = wall_of(tz, placed.start.timestamp()).date();
+            let that_day = mine
+                .iter()
+                .filter(|a| wall_of(tz, a.start.timestamp()).date() == day)
+                .count();
+            if that_day >= max as usize {
+                return Err(Error::new(
+                    ErrorCode::LimitReached,
+                    format!(
+                        "patient `{patient}` already has {that_day} appointment(s) on {day}; \
+                         the limit is {max} (portal.scheduling.max_bookings_per_day)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// DESIGN §5 staff side: the host's appointments occupy time like portal bookings and
+    /// may exceed capacity; the engine records such an override in the appointment's
+    /// [`BookingDetails::capacity_override`]. Applies the appointment to `state` at once
+    /// (so that the next one of a batch sees it) and adds its deltas.
+    pub(crate) fn staff_put(
+        &self,
+        state: &mut State,
+        appointment: Appointment,
+        deltas: &mut Vec<Delta>,
+    ) {
+        // Only an occupying appointment can exceed capacity.
+        let over = appointment.status.occupies() && {
+            let old = state.appointments.get(&appointment.id).cloned();
+            self.without(state, old.as_ref(), None, |state| {
+                self.over_capacity(state, &appointment)
+            })
+        };
+        let details = match state.bookings.get(&appointment.id) {
+            Some(d) if d.capacity_override != over => Some(BookingDetails {
+                capacity_override: over,
+                ..d.clone()
+            }),
+            None if over => Some(BookingDetails {
+                appointment: appointment.id.clone(),
+                capacity_override: true,
+                ..BookingDetails::default()
+            }),
+            _ => None,
+        };
+        let put = Delta::PutAppointment { appointment };
+        self.apply_delta(state, &put);
+        deltas.push(put);
+        if let Some(booking) = details {
+            let put = Delta::PutBooking {
+                booking: Box::new(booking),
+            };
+            self.apply_delta(state, &put);
+            deltas.push(put);
+        }
+    }
+
+    /// Rule 10 for a host appointment: whether the practitioner's other occupying
+    /// appointments (holds aside) already fill the capacity of the block it lies in.
+    fn over_capacity(&self, state: &State, a: &Appointment) -> bool {
+        let Some(occ) = self.occupied(a) else {
+            return false;
+        };
+        let Some(&p) = self.practice.practitioner_ix.get(&a.practitioner) else {
+            return false;
+        };
+        let Some(t) = state.occupancy.timeline(p) else {
+            return false;
+        };
+        // Holds aside, nothing overlaps: capacity is at least 1 (the common, cheap case).
+        if !t
+            .overlapping(occ.start, occ.end)
+            .any(|o| o.expires.is_none())
+        {
+            return false;
+        }
+        let cap = self.block_capacity(a, p);
+        if cap <= 1 {
+            return true;
+        }
+        // At `now = i64::MAX` every hold has expired: only appointments count.
+        let taken = t
+            .profile(occ.start, occ.end, i64::MAX)
+            .max_in(occ.start, occ.end);
+        taken >= cap
+    }
+
+    /// Rule 10: the capacity of the working block of `a`'s service that contains it
+    /// (1 without a service or outside every block).
+    fn block_capacity(&self, a: &Appointment, p: Ix) -> u32 {
+        use crate::availability::{capacity, day_blocks, schedule_chain};
+        let practice = &self.practice;
+        let Some(&si) = a.service.as_ref().and_then(|s| practice.service_ix.get(s)) else {
+            return 1;
+        };
+        let service = &practice.services[si];
+        let pr = &practice.practitioners[p];
+        let may_share = service.portal_capacity > 1
+            && service.schedule_types.iter().any(|&st| {
+                practice.schedule_types[st].allow_conflicts && pr.schedule_types.contains(&st)
+            });
+        if !may_share {
+            return 1;
+        }
+        let clinics: Vec<Ix> = match self.clinic_of(a) {
+            Some(c) => vec![c],
+            None => (0..practice.clinics.len()).collect(),
+        };
+        let (start, end) = (a.start.timestamp(), a.end.timestamp());
+        for telehealth in [false, true] {
+            let Ok(chain) = schedule_chain(practice, service, p, telehealth) else {
+                continue;
+            };
+            for &c in &clinics {
+                let tz = practice.clinics[c].tz;
+                let date = wall_of(tz, start).date();
+                let Some(record) = practice.practitioners[p].record_on(date) else {
+                    continue;
+                };
+                let frame = DayFrame::new(tz, date);
+                let blocks = day_blocks(
+                    practice,
+                    record,
+                    crate::config::Weekday::of(date),
+                    &chain,
+                    Some(c),
+                );
+                if let Some(b) = blocks.standard.iter().find(|b| {
+                    frame.boundary_instant(b.start) <= start && end <= frame.boundary_instant(b.end)
+                }) {
+                    return capacity(practice, service, b.schedule_type);
+                }
+            }
+        }
+        1
+    }
+}

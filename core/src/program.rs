@@ -1,0 +1,354 @@
+//! Programs: group sessions patients register for online (DESIGN §5, programs).
+//!
+//! A program's sessions fall on `start_date`, or on the dates its RRULE chooses (anchored
+//! at `start_date`), at `start_time` in its clinic's zone. Each session has `capacity`
+//! places; registration fails with `capacity_full` when they are taken.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::config::Program;
+use crate::engine::{check_instant, State};
+use crate::journal::{duplicate, Delta};
+use crate::outbox::{clinic_address, NotificationKind, Recipients};
+use crate::recurrence::DateRule;
+use crate::zone::resolve_start;
+use crate::{Engine, Error, ErrorCode, Result};
+
+/// The status of a program registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Takes a place.
+    Registered,
+    /// Cancelled; the place is free again.
+    Cancelled,
+}
+
+/// A patient's place in one program session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// Registration id (the caller's, or generated `reg-N`).
+    pub id: String,
+    /// Program id.
+    pub program: String,
+    /// Patient id.
+    pub patient: String,
+    /// The session's local date.
+    pub session_date: NaiveDate,
+    /// The session's start instant.
+    pub session_start: DateTime<Utc>,
+    /// Status.
+    pub status: RegistrationStatus,
+    /// When the patient registered.
+    pub registered_at: DateTime<Utc>,
+    /// When it was cancelled.
+    #[serde(default)]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// Ask to register for a program session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    /// The registration id; absent: generated.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Program id.
+    pub program: String,
+    /// Patient id.
+    pub patient: String,
+    /// The session's local date.
+    pub session_date: NaiveDate,
+}
+
+impl RegistrationRequest {
+    /// Register `patient` for the session of `program` on `session_date`.
+    pub fn new(
+        program: impl Into<String>,
+        patient: impl Into<String>,
+        session_date: NaiveDate,
+    ) -> RegistrationRequest {
+        RegistrationRequest {
+            id: None,
+            program: program.into(),
+            patient: patient.into(),
+            session_date,
+        }
+    }
+}
+
+/// One program session with its occupancy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramSession {
+    /// Program id.
+    pub program: String,
+    /// Local date.
+    pub date: NaiveDate,
+    /// Start instant.
+    pub start: DateTime<Utc>,
+    /// End instant.
+    pub end: DateTime<Utc>,
+    /// Places per session.
+    pub capacity: u32,
+    /// Places taken.
+    pub registered: u32,
+}
+
+/// The longest date range a session listing may span.
+const MAX_SESSION_DAYS: i64 = 366;
+
+impl Engine {
+    fn program(&self, id: &str) -> Result<(usize, &Program)> {
+        self.practice
+            .config
+            .programs
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.id == id)
+            .ok_or_else(|| Error::not_found("program", id))
+    }
+
+    /// The session dates of a program in `from..=to`.
+    fn session_dates(program: &Program, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+        match &program.recurrence {
+            None => {
+                if program.start_date >= from && program.start_date <= to {
+                    vec![program.start_date]
+                } else {
+                    Vec::new()
+                }
+            }
+            Some(rule) => DateRule::parse(rule, program.start_date)
+                .map(|r| r.dates_between(from.max(program.start_date), to))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The start and end of a session on `date`, if the wall time exists that day.
+    fn session_span(
+        &self,
+        program: &Program,
+        date: NaiveDate,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let c = *self.practice.clinic_ix.get(&program.clinic)?;
+        let tz = self.practice.clinics[c].tz;
+        let wall = date
+            .and_hms_opt(0, 0, 0)?
+            .checked_add_signed(Duration::minutes(i64::from(program.start_time.minutes())))?;
+        let start = DateTime::from_timestamp(resolve_start(tz, wall)?, 0)?;
+        Some((
+            start,
+            start.checked_add_signed(Duration::minutes(i64::from(program.duration_minutes)))?,
+        ))
+    }
+
+    fn registered_count(state: &State, program: &str, date: NaiveDate) -> u32 {
+        state
+            .registrations
+            .values()
+            .filter(|r| {
+                r.program == program
+                    && r.session_date == date
+                    && r.status == RegistrationStatus::Registered
+            })
+            .count() as u32
+    }
+
+    /// Registers a patient for a program session (DESIGN §5, programs): the portal must be
+    /// on and the program bookable online; the session must exist and not have started;
+    /// `capacity_full` when every place is taken.
+    pub fn register_program(
+        &self,
+        request: &RegistrationRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Registration> {
+        check_instant("now", now)?;
+        let (_, program) = self.program(&request.program)?;
+        let mut guard = self.write();
+        let state = &mut *guard;
+        if !state.patients.contains_key(&request.patient) {
+            return Err(Error::not_found("patient", &request.patient));
+        }
+        if !self.practice.config.portal.enabled {
+            return Err(Error::new(
+                ErrorCode::PortalDisabled,
+                "online booking is switched off for the practice (portal.enabled = false)",
+            ));
+        }
+        if !program.book_from_portal {
+            return Err(Error::new(
+                ErrorCode::SlotUnavailable,
+                format!(
+                    "program `{}` does not take registrations online",
+                    program.id
+                ),
+            ));
+        }
+        let date = request.session_date;
+        if Self::session_dates(program, date, date).is_empty() {
+            return Err(Error::not_found(
+                "program session",
+                &format!("{} on {date}", program.id),
+            ));
+        }
+        let (start, _) = self.session_span(program, date).ok_or_else(|| {
+            Error::new(
+                ErrorCode::SlotUnavailable,
+                format!(
+                    "program `{}`: {} does not exist on {date} (daylight-saving gap)",
+                    program.id, program.start_time
+                ),
+            )
+        })?;
+        if start <= now {
+            return Err(Error::new(
+                ErrorCode::OutsideBookingWindow,
+                format!(
+                    "program `{}`: the session of {date} has already started",
+                    program.id
+                ),
+            ));
+        }
+        if state.registrations.values().any(|r| {
+            r.program == program.id
+                && r.session_date == date
+                && r.patient == request.patient
+                && r.status == RegistrationStatus::Registered
+        }) {
+            return Err(duplicate(
+                "registration",
+                &format!("{} for {} on {date}", request.patient, program.id),
+            ));
+        }
+        let taken = Self::registered_count(state, &program.id, date);
+        if taken >= program.capacity {
+            return Err(Error::new(
+                ErrorCode::CapacityFull,
+                format!(
+                    "program `{}` on {date} is full ({taken} of {} place(s) taken)",
+                    program.id, program.capacity
+                ),
+            ));
+        }
+        let mut deltas = Vec::new();
+        let id = match &request.id {
+            Some(id) if id.trim().is_empty() => {
+                return Err(Error::invalid_input("a registration id must not be empty"))
+            }
+            Some(id) if state.registrations.contains_key(id) => {
+                return Err(duplicate("registration", id))
+            }
+            Some(id) => id.clone(),
+            None => self.generate_id(state, "reg", &mut deltas),
+        };
+        let registration = Registration {
+            id,
+            program: program.id.clone(),
+            patient: request.patient.clone(),
+            session_date: date,
+            session_start: start,
+            status: RegistrationStatus::Registered,
+            registered_at: now,
+            cancelled_at: None,
+        };
+        let mut to = Recipients::default();
+        to.add(
+            state
+                .patients
+                .get(&request.patient)
+                .and_then(|p| p.email.as_deref()),
+        )
+        .add(clinic_address(
+            &self.practice,
+            self.practice.clinic_ix.get(&program.clinic).copied(),
+        ));
+        deltas.push(Delta::PutRegistration {
+            registration: registration.clone(),
+        });
+        let data = json!({"registration": registration, "program_name": program.name});
+        self.notify(
+            state,
+            &mut deltas,
+            NotificationKind::ProgramRegistration,
+            to,
+            data,
+        );
+        self.commit(state, deltas);
+        Ok(registration)
+    }
+
+    /// Cancels a program registration; its place is free again.
+    pub fn cancel_program_registration(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Registration> {
+        check_instant("now", now)?;
+        let mut state = self.write();
+        let old = state
+            .registrations
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("registration", id))?;
+        if old.status != RegistrationStatus::Registered {
+            return Err(Error::new(
+                ErrorCode::InvalidTransition,
+                format!("registration `{id}` is already cancelled"),
+            ));
+        }
+        let registration = Registration {
+            status: RegistrationStatus::Cancelled,
+            cancelled_at: Some(now),
+            ..old
+        };
+        self.commit(
+            &mut state,
+            vec![Delta::PutRegistration {
+                registration: registration.clone(),
+            }],
+        );
+        Ok(registration)
+    }
+
+    /// The sessions of a program over local dates `from..=to`, with their occupancy.
+    pub fn program_sessions(
+        &self,
+        program: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ProgramSession>> {
+        let (_, p) = self.program(program)?;
+        if to < from || (to - from).num_days() >= MAX_SESSION_DAYS {
+            return Err(Error::invalid_input(format!(
+                "session listing needs from ≤ to within {MAX_SESSION_DAYS} days"
+            )));
+        }
+        let state = self.read();
+        Ok(Self::session_dates(p, from, to)
+            .into_iter()
+            .filter_map(|date| {
+                let (start, end) = self.session_span(p, date)?;
+                Some(ProgramSession {
+                    program: p.id.clone(),
+                    date,
+                    start,
+                    end,
+                    capacity: p.capacity,
+                    registered: Self::registered_count(&state, &p.id, date),
+                })
+            })
+            .collect())
+    }
+
+    /// The registration with this id.
+    pub fn registration(&self, id: &str) -> Result<Registration> {
+        self.read()
+            .registrations
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("registration", id))
+    }
+}
