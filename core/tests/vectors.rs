@@ -1,24 +1,32 @@
 //! Runs the shared test vectors in `core/tests/vectors/*.json` (format: `vectors/README.md`).
 //!
 //! Every vector is one scenario: a configuration, patients, appointments and a list of
-//! steps (search, explain, validate, changes). The same files are meant for the C, Python
-//! and Node runners, so this runner only uses what every binding exposes.
+//! steps (search, explain, validate, changes, and the booking lifecycle: hold, book,
+//! accept, decline, cancel, reschedule, programs, outbox, journal). The same files are meant
+//! for the C, Python and Node runners, so this runner only uses what every binding exposes,
+//! and lifecycle requests are the engine's own request JSON, deserialized with serde.
 //!
 //! On top of what each step expects, the runner cross-checks search and explain:
 //! every start a search returns must be explained as offered (same query, same `now`), by
 //! each of its candidate practitioners at the slot's clinic; and every start an explain
-//! step expects offered must come back from a search around it.
+//! step expects offered must come back from a search around it. Every step that expects
+//! an error must leave the engine's snapshot unchanged, and after the last step the journal
+//! must replay onto the initial snapshots to the current state.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use clinic_portal::{Appointment, Config, Engine, Error, Patient, Severity, SlotQuery};
-use serde::Deserialize;
+use clinic_portal::{
+    Appointment, BookRequest, CancelRequest, Config, DecisionRequest, Engine, Error, HoldRequest,
+    Patient, RegistrationRequest, RescheduleRequest, Severity, SlotQuery,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// A folder with fewer vectors than this is a broken checkout, not a passing suite.
-const MIN_VECTORS: usize = 15;
+const MIN_VECTORS: usize = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +93,79 @@ enum Step {
         #[serde(default)]
         expect: OpExpect,
     },
+    Hold {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: HoldRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Book {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: BookRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Accept {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: DecisionRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Decline {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: DecisionRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Cancel {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: CancelRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Reschedule {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: RescheduleRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    RegisterProgram {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: RegistrationRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    CancelProgramRegistration {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    DrainOutbox {
+        #[serde(default)]
+        note: Option<String>,
+        expect: Vec<NotificationExpect>,
+    },
+    JournalReplay {
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 impl Step {
@@ -97,6 +178,16 @@ impl Step {
             Step::UpdateAppointment { .. } => "update_appointment",
             Step::RemoveAppointment { .. } => "remove_appointment",
             Step::UpsertPatient { .. } => "upsert_patient",
+            Step::Hold { .. } => "hold",
+            Step::Book { .. } => "book",
+            Step::Accept { .. } => "accept",
+            Step::Decline { .. } => "decline",
+            Step::Cancel { .. } => "cancel",
+            Step::Reschedule { .. } => "reschedule",
+            Step::RegisterProgram { .. } => "register_program",
+            Step::CancelProgramRegistration { .. } => "cancel_program_registration",
+            Step::DrainOutbox { .. } => "drain_outbox",
+            Step::JournalReplay { .. } => "journal_replay",
         }
     }
 
@@ -108,9 +199,53 @@ impl Step {
             | Step::AddAppointment { note, .. }
             | Step::UpdateAppointment { note, .. }
             | Step::RemoveAppointment { note, .. }
-            | Step::UpsertPatient { note, .. } => note.as_deref(),
+            | Step::UpsertPatient { note, .. }
+            | Step::Hold { note, .. }
+            | Step::Book { note, .. }
+            | Step::Accept { note, .. }
+            | Step::Decline { note, .. }
+            | Step::Cancel { note, .. }
+            | Step::Reschedule { note, .. }
+            | Step::RegisterProgram { note, .. }
+            | Step::CancelProgramRegistration { note, .. }
+            | Step::DrainOutbox { note, .. }
+            | Step::JournalReplay { note } => note.as_deref(),
         }
     }
+
+    /// Whether the step expects the operation to fail: the runner then checks that the
+    /// engine's snapshot is the same before and after (DESIGN §7: a failed operation
+    /// changes nothing).
+    fn expects_error(&self) -> bool {
+        match self {
+            Step::Search { expect, .. } => expect.error.is_some(),
+            Step::Explain { expect, .. } => expect.error.is_some(),
+            Step::AddAppointment { expect, .. }
+            | Step::UpdateAppointment { expect, .. }
+            | Step::RemoveAppointment { expect, .. }
+            | Step::UpsertPatient { expect, .. } => expect.error.is_some(),
+            Step::Hold { expect, .. }
+            | Step::Book { expect, .. }
+            | Step::Accept { expect, .. }
+            | Step::Decline { expect, .. }
+            | Step::Cancel { expect, .. }
+            | Step::Reschedule { expect, .. }
+            | Step::RegisterProgram { expect, .. }
+            | Step::CancelProgramRegistration { expect, .. } => expect.contains_key("error"),
+            Step::Validate { .. } | Step::DrainOutbox { .. } | Step::JournalReplay { .. } => false,
+        }
+    }
+}
+
+/// One expected notification of a `drain_outbox` step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotificationExpect {
+    kind: String,
+    recipients: Vec<String>,
+    /// A subset of the notification's `data`.
+    #[serde(default)]
+    data: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +330,92 @@ struct Run<'a> {
     file: &'a str,
     config: Config,
     built: Result<Engine, Error>,
+    /// Snapshots to replay the journal onto (`journal_replay`): the engine right after
+    /// `Engine::new`, and right after loading the vector's patients and appointments.
+    initial: Vec<(&'static str, String)>,
+}
+
+/// `want` must be a subset of `got`: every key of an expected object exists in the
+/// outcome with a matching value (recursively), arrays match element by element, and two
+/// strings that are both RFC 3339 instants match when they are the same instant.
+fn subset(want: &Value, got: &Value, path: &str) -> Result<(), String> {
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => {
+            for (key, value) in w {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                let actual = g
+                    .get(key)
+                    .ok_or_else(|| format!("the outcome has no field `{at}`"))?;
+                subset(value, actual, &at)?;
+            }
+            Ok(())
+        }
+        (Value::Array(w), Value::Array(g)) => {
+            if w.len() != g.len() {
+                return Err(format!(
+                    "`{path}`: expected {} item(s), got {}: {got}",
+                    w.len(),
+                    g.len()
+                ));
+            }
+            for (i, (a, b)) in w.iter().zip(g).enumerate() {
+                subset(a, b, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (Value::String(w), Value::String(g)) if w != g => {
+            match (
+                DateTime::parse_from_rfc3339(w),
+                DateTime::parse_from_rfc3339(g),
+            ) {
+                (Ok(a), Ok(b)) if a == b => Ok(()),
+                _ => Err(format!("`{path}`: expected {want}, got {got}")),
+            }
+        }
+        _ if want == got => Ok(()),
+        _ => Err(format!("`{path}`: expected {want}, got {got}")),
+    }
+}
+
+/// Checks the outcome of a booking-lifecycle step against its `expect`: either
+/// `{"error": "code"}` (with an optional `"rule": N`, which the message must cite as
+/// `DESIGN §4 rule N:`), or a subset of the outcome's JSON (see [`subset`]).
+fn check_outcome<T>(
+    result: Result<T, Error>,
+    expect: &Map<String, Value>,
+    view: impl FnOnce(&T) -> Value,
+) -> Result<(), String> {
+    if let Some(want) = expect.get("error") {
+        if let Some(extra) = expect.keys().find(|k| *k != "error" && *k != "rule") {
+            return Err(format!(
+                "an `expect` with `error` may only add `rule`, not `{extra}`"
+            ));
+        }
+        let want = want.as_str().ok_or("`error` must be a string")?;
+        check_error(&result, Some(want))?;
+        if let (Some(rule), Err(e)) = (expect.get("rule"), &result) {
+            let rule = rule.as_u64().ok_or("`rule` must be a number")?;
+            let cite = format!("DESIGN §4 rule {rule}:");
+            if !e.message().contains(&cite) {
+                return Err(format!("expected the message to cite `{cite}`, got {e}"));
+            }
+        }
+        return Ok(());
+    }
+    if expect.contains_key("rule") {
+        return Err("`rule` goes with `error` only".to_owned());
+    }
+    let value = result.map_err(|e| format!("unexpected error {e}"))?;
+    let got = view(&value);
+    subset(&Value::Object(expect.clone()), &got, "")
+}
+
+fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 impl Run<'_> {
@@ -243,7 +464,145 @@ impl Run<'_> {
                 &self.engine()?.upsert_patient(patient.clone()),
                 expect.error.as_deref(),
             ),
+            Step::Hold {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.hold(request, *now), expect, to_json),
+            Step::Book {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.book(request, *now), expect, to_json),
+            Step::Accept {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.accept(request, *now), expect, to_json),
+            Step::Decline {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.decline(request, *now), expect, to_json),
+            Step::Cancel {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.cancel(request, *now), expect, to_json),
+            Step::Reschedule {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.reschedule(request, *now), expect, to_json),
+            Step::RegisterProgram {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(
+                self.engine()?.register_program(request, *now),
+                expect,
+                to_json,
+            ),
+            Step::CancelProgramRegistration {
+                now, id, expect, ..
+            } => check_outcome(
+                self.engine()?.cancel_program_registration(id, *now),
+                expect,
+                to_json,
+            ),
+            Step::DrainOutbox { expect, .. } => self.drain_outbox(expect),
+            Step::JournalReplay { .. } => self.journal_replay(),
         }
+    }
+
+    /// Runs a step; when it expects an error, also checks that the engine's snapshot is
+    /// byte-identical before and after (DESIGN §7: a failed operation changes nothing).
+    fn checked_step(&self, step: &Step) -> Result<(), String> {
+        let engine = match (&self.built, step.expects_error()) {
+            (Ok(engine), true) => engine,
+            _ => return self.step(step),
+        };
+        let before = engine.snapshot();
+        self.step(step)?;
+        let after = engine.snapshot();
+        if before == after {
+            Ok(())
+        } else {
+            Err(format!(
+                "the operation failed as expected but changed the engine's snapshot\n  \
+                 before {}\n  after  {}",
+                first_difference(&before, &after),
+                first_difference(&after, &before)
+            ))
+        }
+    }
+
+    fn drain_outbox(&self, expect: &[NotificationExpect]) -> Result<(), String> {
+        let drained = self.engine()?.drain_outbox();
+        let got: Vec<(&str, &[String])> = drained
+            .iter()
+            .map(|n| (n.kind.as_str(), n.recipients.as_slice()))
+            .collect();
+        let want: Vec<(&str, &[String])> = expect
+            .iter()
+            .map(|n| (n.kind.as_str(), n.recipients.as_slice()))
+            .collect();
+        if got != want {
+            return Err(format!(
+                "notifications differ\n  expected {want:?}\n  got      {got:?}"
+            ));
+        }
+        for (i, (n, w)) in drained.iter().zip(expect).enumerate() {
+            if let Some(data) = &w.data {
+                subset(data, &n.data, "data")
+                    .map_err(|e| format!("notification {i} ({}): {e}", w.kind))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Restores each initial snapshot, replays the journal since it, and compares with the
+    /// engine's current snapshot.
+    fn journal_replay(&self) -> Result<(), String> {
+        let engine = self.engine()?;
+        let now = engine.snapshot();
+        for (label, snapshot) in &self.initial {
+            let seq = serde_json::from_str::<Value>(snapshot)
+                .ok()
+                .and_then(|v| v["seq"].as_u64())
+                .ok_or_else(|| format!("the {label} snapshot has no `seq`"))?;
+            let replica = Engine::restore(snapshot)
+                .map_err(|e| format!("restoring the {label} snapshot failed: {e}"))?;
+            let changes = engine
+                .changes_since(seq)
+                .map_err(|e| format!("changes_since({seq}) failed: {e}"))?;
+            for change in &changes {
+                replica.apply(change).map_err(|e| {
+                    format!(
+                        "applying change {} onto the {label} snapshot failed: {e}",
+                        change.seq
+                    )
+                })?;
+            }
+            let replayed = replica.snapshot();
+            if replayed != now {
+                return Err(format!(
+                    "replaying {} change(s) onto the {label} snapshot does not reproduce the \
+                     engine\n  engine   {}\n  replayed {}",
+                    changes.len(),
+                    first_difference(&now, &replayed),
+                    first_difference(&replayed, &now)
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn search(
@@ -494,11 +853,15 @@ fn run_vector(path: &Path) -> Vec<String> {
         Err(e) => return vec![format!("{file}: config: {e}")],
     };
     let built = Engine::new(config.clone());
-    let run = Run {
+    let mut run = Run {
         file: &file,
         config,
         built,
+        initial: Vec::new(),
     };
+    if let Ok(engine) = &run.built {
+        run.initial.push(("empty", engine.snapshot()));
+    }
     let mut failures = Vec::new();
     if !vector.patients.is_empty() || !vector.appointments.is_empty() {
         let loaded = run.engine().and_then(|engine| {
@@ -515,8 +878,11 @@ fn run_vector(path: &Path) -> Vec<String> {
             return vec![format!("{file} ({}): loading data: {e}", vector.name)];
         }
     }
+    if let Ok(engine) = &run.built {
+        run.initial.push(("loaded", engine.snapshot()));
+    }
     for (i, step) in vector.steps.iter().enumerate() {
-        if let Err(e) = run.step(step) {
+        if let Err(e) = run.checked_step(step) {
             let note = step.note().map(|n| format!(" [{n}]")).unwrap_or_default();
             failures.push(format!(
                 "{} ({}) step {i} ({}){note}: {e}",
@@ -526,7 +892,27 @@ fn run_vector(path: &Path) -> Vec<String> {
             ));
         }
     }
+    // Whatever the steps did, the journal must replay onto the initial snapshots.
+    if run.built.is_ok() {
+        if let Err(e) = run.journal_replay() {
+            failures.push(format!(
+                "{} ({}) after the last step (journal replay): {e}",
+                run.file, vector.name
+            ));
+        }
+    }
     failures
+}
+
+/// Up to 160 characters of `a` from a little before where it first differs from `b`.
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a
+        .char_indices()
+        .zip(b.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(a.len().min(b.len()), |((i, _), _)| i);
+    let from = a[..at].char_indices().rev().nth(60).map_or(0, |(i, _)| i);
+    format!("…{}…", a[from..].chars().take(160).collect::<String>())
 }
 
 #[test]
