@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clinic_portal::{
-    Appointment, BookRequest, CancelRequest, DecisionRequest, Engine, HoldRequest, Patient,
-    RescheduleRequest, SlotQuery, Slots,
+    AcceptInvitation, Appointment, BookRequest, CancelRequest, DecisionRequest, Engine,
+    HoldRequest, InviteRequest, Password, Patient, RescheduleRequest, SignupRequest, SlotQuery,
+    Slots,
 };
 use serde::Deserialize;
 
@@ -105,6 +106,140 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {}", engine.book_button_html(None)?);
 
     booking_lifecycle(&engine, &christine, now)?;
+    family_and_duplicates(&engine, &christine, now)?;
+    Ok(())
+}
+
+/// DESIGN §6: Ana accepts her own invitation, then guardian invitations for her children
+/// Ben and Lia (one account for a family sharing an address) and books for both; a
+/// duplicate signup by Dev is found and merged into his existing profile.
+fn family_and_duplicates(
+    engine: &Engine,
+    christine: &Slots,
+    now: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    println!("\n== Ana's family: one account for three patients ==");
+    let lia: Patient = serde_json::from_value(serde_json::json!({
+        "id": "pat-lia", "first_name": "Lia", "last_name": "Souza",
+        "birth_date": "2018-06-02", "email": "ana.souza@example.com"
+    }))?;
+    engine.upsert_patient(lia)?;
+    let own = engine.invite(&InviteRequest::own("pat-ana"), now)?;
+    let ana = engine.accept_invitation(
+        &AcceptInvitation::with_password(&own.token, "correct horse battery"),
+        now + Duration::minutes(5),
+    )?;
+    println!(
+        "  Ana accepted her invitation: account {} ({})",
+        ana.id, ana.username
+    );
+    for child in ["pat-ben", "pat-lia"] {
+        let invitation = engine.invite(
+            &InviteRequest::guardian(child, "ana.souza@example.com"),
+            now,
+        )?;
+        // The host logs Ana in and passes her account: the link is added to it.
+        let who = engine.login(
+            "Ana.Souza@example.com",
+            &Password::new("correct horse battery"),
+            now,
+        )?;
+        engine.accept_invitation(
+            &AcceptInvitation::into_account(&invitation.token, &who.id),
+            now + Duration::minutes(10),
+        )?;
+    }
+    println!(
+        "  Ana may act for: {:?}",
+        engine.patients_of_account(&ana.id)
+    );
+    let mut booked = Vec::new();
+    let mut starts: Vec<DateTime<Utc>> = christine
+        .iter()
+        .map(|s| s.start().with_timezone(&Utc))
+        .collect();
+    starts.reverse();
+    for start in starts {
+        let Some(child) = ["pat-ben", "pat-lia"].get(booked.len()) else {
+            break;
+        };
+        let request = BookRequest::new(*child, "physio-followup-30", start)
+            .practitioner("christine")
+            .consent()
+            .actor(&ana.id);
+        if let Ok(b) = engine.book(&request, now + Duration::minutes(15)) {
+            booked.push(b.appointment.id.clone());
+            println!(
+                "  Ana booked {} for {child} at {}",
+                b.appointment.id,
+                b.appointment
+                    .start
+                    .with_timezone(&chrono_tz::America::Toronto)
+                    .format("%a %H:%M")
+            );
+        }
+    }
+    let refused = engine
+        .book(
+            &BookRequest::new("pat-dev", "physio-followup-30", now + Duration::days(3))
+                .actor(&ana.id),
+            now,
+        )
+        .map(|_| ())
+        .map_err(|e| e.code());
+    println!("  booking for Dev (not her dependent): {refused:?}");
+    let visible: Vec<String> = engine
+        .appointments_for_account(&ana.id)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    println!("  Ana sees: {visible:?}");
+
+    println!("\n== A duplicate signup is found and merged ==");
+    let dev = engine.signup(
+        &SignupRequest::new(
+            "Dev.Patel@Example.com",
+            "another good password",
+            "Dev",
+            "Patel",
+            NaiveDate::from_ymd_opt(1992, 11, 20),
+        ),
+        now,
+    )?;
+    println!(
+        "  signup created {} (account {}); review queue: {}",
+        dev.patient.id,
+        dev.account.id,
+        engine.review_queue().len()
+    );
+    for c in engine.find_duplicates(&dev.patient.id)? {
+        println!(
+            "  possible duplicate {}: score {}, {:?}",
+            c.patient, c.score, c.reasons
+        );
+    }
+    let merged = engine.merge_patients("pat-dev", &dev.patient.id, now)?;
+    println!(
+        "  merged {} into {}: {} link(s) moved; review queue: {}",
+        merged.record.merged,
+        merged.record.replaced_by,
+        merged.links.len(),
+        engine.review_queue().len()
+    );
+    for n in engine.drain_outbox() {
+        println!(
+            "  #{} {:<16} → {}{}",
+            n.id,
+            n.kind.as_str(),
+            n.recipients.join(", "),
+            if n.token.is_some() {
+                " (with a link token)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!("  journal: {} change(s) so far", engine.last_seq());
     Ok(())
 }
 

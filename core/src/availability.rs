@@ -44,6 +44,11 @@ pub struct SlotQuery {
     /// The patient booking, for their practitioner restrictions.
     #[serde(default)]
     pub patient: Option<String>,
+    /// The portal account searching (DESIGN §6): it must name `patient` and have an active
+    /// link to them (`not_authorized` otherwise). `None`: the host's trusted side, or an
+    /// anonymous search without a patient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl SlotQuery {
@@ -57,6 +62,7 @@ impl SlotQuery {
             to,
             telehealth: false,
             patient: None,
+            actor: None,
         }
     }
 
@@ -81,6 +87,12 @@ impl SlotQuery {
     /// For this patient (applies their allowed practitioners).
     pub fn patient(mut self, id: impl Into<String>) -> SlotQuery {
         self.patient = Some(id.into());
+        self
+    }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> SlotQuery {
+        self.actor = Some(account.into());
         self
     }
 }

@@ -213,6 +213,10 @@ pub struct HoldRequest {
     /// Telehealth time.
     #[serde(default)]
     pub telehealth: bool,
+    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl HoldRequest {
@@ -234,6 +238,12 @@ impl HoldRequest {
     /// For this patient.
     pub fn patient(mut self, id: impl Into<String>) -> HoldRequest {
         self.patient = Some(id.into());
+        self
+    }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> HoldRequest {
+        self.actor = Some(account.into());
         self
     }
 }
@@ -276,6 +286,10 @@ pub struct BookRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl BookRequest {
@@ -319,6 +333,12 @@ impl BookRequest {
         self.idempotency_key = Some(key.into());
         self
     }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> BookRequest {
+        self.actor = Some(account.into());
+        self
+    }
 }
 
 /// A staff decision on a pending request (DESIGN §5).
@@ -356,6 +376,10 @@ pub struct CancelRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// The portal account acting (DESIGN §6): only with `by: patient`, and it needs an
+    /// active link to the appointment's patient. `None`: the host's trusted side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl CancelRequest {
@@ -366,6 +390,7 @@ impl CancelRequest {
             by: Canceller::Patient,
             reason: None,
             idempotency_key: None,
+            actor: None,
         }
     }
 
@@ -376,12 +401,19 @@ impl CancelRequest {
             by: Canceller::Staff,
             reason: Some(reason.into()),
             idempotency_key: None,
+            actor: None,
         }
     }
 
     /// With an idempotency key.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> CancelRequest {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> CancelRequest {
+        self.actor = Some(account.into());
         self
     }
 }
@@ -403,6 +435,10 @@ pub struct RescheduleRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl RescheduleRequest {
@@ -414,12 +450,19 @@ impl RescheduleRequest {
             practitioner: None,
             clinic: None,
             idempotency_key: None,
+            actor: None,
         }
     }
 
     /// With an idempotency key.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> RescheduleRequest {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> RescheduleRequest {
+        self.actor = Some(account.into());
         self
     }
 }
@@ -500,6 +543,7 @@ impl Engine {
             to: date,
             telehealth: want.telehealth,
             patient: want.patient.map(str::to_owned),
+            actor: None,
         };
         let now_s = now.timestamp();
         let e = explain::explain(&self.practice, state, &query, want.start.timestamp(), now_s)?;
@@ -650,8 +694,29 @@ impl Engine {
                 kind,
                 recipients: recipients.into_vec(),
                 data,
+                token: None,
             },
         });
+    }
+
+    /// Like [`Engine::notify`], carrying a one-time link token; returns the notification id.
+    pub(crate) fn notify_with_token(
+        &self,
+        state: &State,
+        deltas: &mut Vec<Delta>,
+        kind: NotificationKind,
+        recipients: Recipients,
+        data: serde_json::Value,
+        token: crate::credentials::SecretToken,
+    ) -> u64 {
+        self.notify(state, deltas, kind, recipients, data);
+        match deltas.last_mut() {
+            Some(Delta::Notify { notification }) => {
+                notification.token = Some(token);
+                notification.id
+            }
+            _ => 0,
+        }
     }
 
     /// An instant as RFC 3339 in the clinic's zone (UTC without a known clinic).
@@ -719,6 +784,15 @@ impl Engine {
         check_instant("now", now)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        if let Some(actor) = &request.actor {
+            let patient = request.patient.as_deref().ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotAuthorized,
+                    format!("account `{actor}` must name the patient it holds for (DESIGN §6)"),
+                )
+            })?;
+            self.authorize(state, Some(actor), patient)?;
+        }
         if let Some(p) = &request.patient {
             if !state.patients.contains_key(p) {
                 return Err(Error::not_found("patient", p));
@@ -838,6 +912,7 @@ impl Engine {
         check_instant("now", now)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        self.authorize(state, request.actor.as_deref(), &request.patient)?;
         let fingerprint = fingerprint("book", request, |r| r.idempotency_key = None);
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?
@@ -1136,6 +1211,15 @@ impl Engine {
         check_instant("now", now)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        if let Some(actor) = &request.actor {
+            if request.by != Canceller::Patient {
+                return Err(Error::new(
+                    ErrorCode::NotAuthorized,
+                    format!("account `{actor}` cannot cancel as staff (DESIGN §6)"),
+                ));
+            }
+            self.authorize_appointment(state, actor, &request.appointment)?;
+        }
         let fingerprint = fingerprint("cancel", request, |r| r.idempotency_key = None);
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?
@@ -1246,6 +1330,9 @@ impl Engine {
         check_instant("now", now)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        if let Some(actor) = &request.actor {
+            self.authorize_appointment(state, actor, &request.appointment)?;
+        }
         let fingerprint = fingerprint("reschedule", request, |r| r.idempotency_key = None);
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?

@@ -5,16 +5,20 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 
+use crate::accounts::{Account, AccountLink, ResetToken};
 use crate::availability::{self, SlotQuery, Slots};
 use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::Config;
 use crate::explain::{self, Explanation, ServiceReport};
+use crate::invitation::Invitation;
 use crate::journal::{Change, Delta};
+use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
 use crate::occupancy::{Occupied, Timeline};
 use crate::outbox::Notification;
 use crate::practice::{self, Practice};
 use crate::program::Registration;
+use crate::signup::Signup;
 use crate::validate::Diagnostic;
 use crate::{Error, ErrorCode, Result};
 
@@ -76,6 +80,22 @@ pub(crate) struct State {
     pub(crate) outbox: BTreeMap<u64, Notification>,
     /// The id of the next notification.
     pub(crate) next_notification: u64,
+    /// Portal accounts by id (DESIGN §6).
+    pub(crate) accounts: BTreeMap<String, Account>,
+    /// Account id by normalised username.
+    pub(crate) usernames: HashMap<String, String>,
+    /// Account id by username skeleton (look-alike detection).
+    pub(crate) skeletons: HashMap<String, String>,
+    /// Account links by (account, patient).
+    pub(crate) links: BTreeMap<(String, String), AccountLink>,
+    /// Invitations by id (token digests only).
+    pub(crate) invitations: BTreeMap<String, Invitation>,
+    /// Pending password resets by account id (token digests only).
+    pub(crate) resets: BTreeMap<String, ResetToken>,
+    /// Public signups by id (the patient they created), with their review state.
+    pub(crate) signups: BTreeMap<String, Signup>,
+    /// What replaced merged patients, by merged patient id.
+    pub(crate) merges: BTreeMap<String, MergeRecord>,
     /// The counter behind generated ids.
     pub(crate) next_id: u64,
     /// The sequence number of the last change.
@@ -205,7 +225,8 @@ impl Engine {
             .ok_or_else(|| Error::not_found("patient", id))
     }
 
-    /// Removes a patient who has no appointments in the engine.
+    /// Removes a patient who has no appointments and no active account link in the engine;
+    /// their invitations are deleted with them.
     pub fn remove_patient(&self, id: &str) -> Result<Patient> {
         let mut state = self.write();
         if !state.patients.contains_key(id) {
@@ -221,12 +242,26 @@ impl Engine {
                 a.id
             )));
         }
+        if let Some(l) = state.links.values().find(|l| l.patient == id && l.active) {
+            return Err(Error::invalid_input(format!(
+                "patient `{id}` is still linked to account `{}`: revoke the link first \
+                 (DESIGN §6)",
+                l.account
+            )));
+        }
         let old = state
             .patients
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("patient", id))?;
-        self.commit(&mut state, vec![Delta::RemovePatient { id: id.to_owned() }]);
+        let mut deltas: Vec<Delta> = state
+            .invitations
+            .values()
+            .filter(|i| i.patient == id)
+            .map(|i| Delta::RemoveInvitation { id: i.id.clone() })
+            .collect();
+        deltas.push(Delta::RemovePatient { id: id.to_owned() });
+        self.commit(&mut state, deltas);
         Ok(old)
     }
 
@@ -429,7 +464,9 @@ impl Engine {
     /// The starts a portal user may book (DESIGN §4), as of `now`.
     pub fn search(&self, query: &SlotQuery, now: DateTime<Utc>) -> Result<Slots> {
         check_instant("now", now)?;
-        availability::search(&self.practice, &self.read(), query, now.timestamp())
+        let state = self.read();
+        self.authorize_query(&state, query)?;
+        availability::search(&self.practice, &state, query, now.timestamp())
     }
 
     /// Why `start` is or is not offered for `query`, as of `now`.
@@ -441,9 +478,11 @@ impl Engine {
     ) -> Result<Explanation> {
         check_instant("now", now)?;
         check_instant("start", start)?;
+        let state = self.read();
+        self.authorize_query(&state, query)?;
         explain::explain(
             &self.practice,
-            &self.read(),
+            &state,
             query,
             start.timestamp(),
             now.timestamp(),

@@ -10,13 +10,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{Account, AccountLink, ResetToken};
 use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::Config;
+use crate::credentials::username_skeleton;
 use crate::engine::State;
+use crate::invitation::Invitation;
+use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
 use crate::occupancy::Occupied;
 use crate::outbox::Notification;
 use crate::program::Registration;
+use crate::signup::Signup;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// The snapshot format this engine writes, and the newest it reads.
@@ -100,6 +105,53 @@ pub enum Delta {
         /// The last drained id.
         through: u64,
     },
+    /// A portal account added or replaced (DESIGN §6; the password only as a PHC string).
+    PutAccount {
+        /// The account.
+        account: Account,
+    },
+    /// An account link added or replaced (revoking is a replace with `active: false`).
+    PutLink {
+        /// The link.
+        link: AccountLink,
+    },
+    /// An account link removed (moved by a merge).
+    RemoveLink {
+        /// Account id.
+        account: String,
+        /// Patient id.
+        patient: String,
+    },
+    /// An invitation added or replaced (token digest only).
+    PutInvitation {
+        /// The invitation.
+        invitation: Invitation,
+    },
+    /// An invitation deleted.
+    RemoveInvitation {
+        /// Invitation id.
+        id: String,
+    },
+    /// A password reset issued (token digest only), replacing the account's earlier one.
+    PutResetToken {
+        /// The reset.
+        reset: ResetToken,
+    },
+    /// A password reset used or cancelled.
+    RemoveResetToken {
+        /// Account id.
+        account: String,
+    },
+    /// A public signup recorded or updated (reviewed, merged).
+    PutSignup {
+        /// The signup.
+        signup: Signup,
+    },
+    /// A merged patient's replaced-by record.
+    PutMerge {
+        /// The record.
+        record: MergeRecord,
+    },
     /// The counter behind generated ids advanced.
     NextId {
         /// The next value.
@@ -124,6 +176,18 @@ struct Snapshot {
     idempotency: std::collections::BTreeMap<String, IdempotencyEntry>,
     registrations: Vec<Registration>,
     outbox: Vec<Notification>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<Account>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    account_links: Vec<AccountLink>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    invitations: Vec<Invitation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    password_resets: Vec<ResetToken>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    signups: Vec<Signup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    merges: Vec<MergeRecord>,
 }
 
 impl Engine {
@@ -244,6 +308,47 @@ impl Engine {
             Delta::NextId { next_id } => {
                 state.next_id = state.next_id.max(*next_id);
             }
+            Delta::PutAccount { account } => {
+                if let Some(old) = state.accounts.remove(&account.id) {
+                    state.usernames.remove(&old.username);
+                    state.skeletons.remove(&username_skeleton(&old.username));
+                }
+                state
+                    .usernames
+                    .insert(account.username.clone(), account.id.clone());
+                state
+                    .skeletons
+                    .insert(username_skeleton(&account.username), account.id.clone());
+                state.accounts.insert(account.id.clone(), account.clone());
+            }
+            Delta::PutLink { link } => {
+                state
+                    .links
+                    .insert((link.account.clone(), link.patient.clone()), link.clone());
+            }
+            Delta::RemoveLink { account, patient } => {
+                state.links.remove(&(account.clone(), patient.clone()));
+            }
+            Delta::PutInvitation { invitation } => {
+                state
+                    .invitations
+                    .insert(invitation.id.clone(), invitation.clone());
+            }
+            Delta::RemoveInvitation { id } => {
+                state.invitations.remove(id);
+            }
+            Delta::PutResetToken { reset } => {
+                state.resets.insert(reset.account.clone(), reset.clone());
+            }
+            Delta::RemoveResetToken { account } => {
+                state.resets.remove(account);
+            }
+            Delta::PutSignup { signup } => {
+                state.signups.insert(signup.id.clone(), signup.clone());
+            }
+            Delta::PutMerge { record } => {
+                state.merges.insert(record.merged.clone(), record.clone());
+            }
         }
     }
 
@@ -341,6 +446,12 @@ impl Engine {
             idempotency: state.idempotency.clone(),
             registrations: state.registrations.values().cloned().collect(),
             outbox: state.outbox.values().cloned().collect(),
+            accounts: state.accounts.values().cloned().collect(),
+            account_links: state.links.values().cloned().collect(),
+            invitations: state.invitations.values().cloned().collect(),
+            password_resets: state.resets.values().cloned().collect(),
+            signups: state.signups.values().cloned().collect(),
+            merges: state.merges.values().cloned().collect(),
         };
         serde_json::to_string(&snapshot).unwrap_or_default()
     }
@@ -400,6 +511,24 @@ impl Engine {
             }
             for notification in snapshot.outbox {
                 engine.apply_delta(state, &Delta::Notify { notification });
+            }
+            for account in snapshot.accounts {
+                engine.apply_delta(state, &Delta::PutAccount { account });
+            }
+            for link in snapshot.account_links {
+                engine.apply_delta(state, &Delta::PutLink { link });
+            }
+            for invitation in snapshot.invitations {
+                engine.apply_delta(state, &Delta::PutInvitation { invitation });
+            }
+            for reset in snapshot.password_resets {
+                engine.apply_delta(state, &Delta::PutResetToken { reset });
+            }
+            for signup in snapshot.signups {
+                engine.apply_delta(state, &Delta::PutSignup { signup });
+            }
+            for record in snapshot.merges {
+                engine.apply_delta(state, &Delta::PutMerge { record });
             }
             state.next_notification = state.next_notification.max(snapshot.next_notification);
             state.next_id = snapshot.next_id;

@@ -14,18 +14,23 @@
 //!
 //! The booking lifecycle (§5) lives in [`booking`] ([`Engine::hold`], [`Engine::book`],
 //! [`Engine::accept`], [`Engine::decline`], [`Engine::cancel`], [`Engine::reschedule`]) and
-//! [`program`]; notifications go to the [`outbox`]; every change is journaled and the whole
+//! [`program`]; portal accounts, invitations and family links (§6) in [`accounts`],
+//! [`credentials`], [`invitation`], [`signup`] and [`merge`]; notifications go to the [`outbox`]; every change is journaled and the whole
 //! state can be snapshotted ([`journal`]); staff reports are in [`report`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod availability;
 pub mod booking;
 pub mod config;
+pub mod credentials;
 mod engine;
 pub mod error;
 pub mod explain;
+pub mod invitation;
 pub mod journal;
+pub mod merge;
 pub mod model;
 mod occupancy;
 pub mod outbox;
@@ -34,24 +39,32 @@ mod practice;
 pub mod program;
 mod recurrence;
 pub mod report;
+pub mod signup;
 pub mod validate;
 pub mod widget;
 mod zone;
 
+pub use accounts::{Account, AccountLink, NewAccount, Relationship, ResetToken};
 pub use availability::{Refusal, Slot, SlotCandidate, SlotCandidates, SlotQuery, Slots};
 pub use booking::{
     BookRequest, Booking, BookingDetails, CancelOutcome, CancelRequest, Canceller, ConsentRecord,
     DecisionRequest, Hold, HoldRequest, RescheduleOutcome, RescheduleRequest,
 };
 pub use config::Config;
+pub use credentials::{Password, SecretToken};
 pub use engine::Engine;
 pub use error::{Error, ErrorCode, Result};
 pub use explain::{Explanation, PractitionerVerdict, ServiceReport};
+pub use invitation::{
+    AcceptInvitation, BulkInviteReport, Invitation, InviteRequest, IssuedInvitation, SkipReason,
+};
 pub use journal::{Change, Delta};
+pub use merge::{DuplicateCandidate, DuplicateReason, MergeOutcome, MergeRecord};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
 pub use outbox::{Notification, NotificationKind};
 pub use program::{ProgramSession, Registration, RegistrationRequest, RegistrationStatus};
 pub use report::{AppointmentFilter, PendingItem, ReferralCount};
+pub use signup::{Signup, SignupOutcome, SignupRequest};
 pub use validate::{Diagnostic, Severity};
 
 /// The README's Rust quickstart, compiled and run by `cargo test`.

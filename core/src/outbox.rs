@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::credentials::SecretToken;
 use crate::practice::{Ix, Practice};
 
 /// What a notification is about; the host picks its template from this.
@@ -31,6 +32,14 @@ pub enum NotificationKind {
     ProgramRegistration,
     /// A patient completed an intake form: to the clinic (`intake_form_to_clinic`).
     IntakeFormCompleted,
+    /// A portal invitation (DESIGN §6): to the invited address, with the link token in
+    /// [`Notification::token`].
+    Invitation,
+    /// A password-reset link (DESIGN §6): to the account's stored address only, with the
+    /// token in [`Notification::token`].
+    PasswordReset,
+    /// A new public signup waits for review: to the clinic (`signup_to_clinic`).
+    Signup,
 }
 
 impl NotificationKind {
@@ -45,6 +54,9 @@ impl NotificationKind {
             NotificationKind::Rescheduled => "rescheduled",
             NotificationKind::ProgramRegistration => "program_registration",
             NotificationKind::IntakeFormCompleted => "intake_form_completed",
+            NotificationKind::Invitation => "invitation",
+            NotificationKind::PasswordReset => "password_reset",
+            NotificationKind::Signup => "signup",
         }
     }
 }
@@ -61,6 +73,12 @@ pub struct Notification {
     pub recipients: Vec<String>,
     /// Everything a template needs (appointment, patient, note…).
     pub data: serde_json::Value,
+    /// The one-time link token of an invitation or password reset (DESIGN §6). It lives
+    /// only in memory: it is never serialised, so a snapshot or a stored journal never
+    /// holds it (a notification restored from one has `None`; resend the invitation), and
+    /// its `Debug` is redacted.
+    #[serde(skip)]
+    pub token: Option<SecretToken>,
 }
 
 /// Builds the recipient list of one notification: addresses in the order added, each once,

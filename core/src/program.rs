@@ -62,6 +62,10 @@ pub struct RegistrationRequest {
     pub patient: String,
     /// The session's local date.
     pub session_date: NaiveDate,
+    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 impl RegistrationRequest {
@@ -76,7 +80,14 @@ impl RegistrationRequest {
             program: program.into(),
             patient: patient.into(),
             session_date,
+            actor: None,
         }
+    }
+
+    /// On behalf of this portal account (DESIGN §6).
+    pub fn actor(mut self, account: impl Into<String>) -> RegistrationRequest {
+        self.actor = Some(account.into());
+        self
     }
 }
 
@@ -169,6 +180,7 @@ impl Engine {
         let (_, program) = self.program(&request.program)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        self.authorize(state, request.actor.as_deref(), &request.patient)?;
         if !state.patients.contains_key(&request.patient) {
             return Err(Error::not_found("patient", &request.patient));
         }

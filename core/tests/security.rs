@@ -1,0 +1,369 @@
+//! Security properties of DESIGN §6: tokens work once and only untampered, secrets never
+//! leak into `Debug`, errors or snapshots, and login and reset do not reveal which
+//! usernames exist.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+
+use chrono::{DateTime, Duration, Utc};
+use clinic_portal::{
+    AcceptInvitation, BookRequest, Engine, ErrorCode, InviteRequest, NewAccount, Password, Patient,
+    Relationship, SecretToken,
+};
+use common::*;
+use serde_json::json;
+
+fn patient(id: &str, email: &str) -> Patient {
+    serde_json::from_value(json!({"id": id, "first_name": id, "email": email})).expect("patient")
+}
+
+fn now() -> DateTime<Utc> {
+    early()
+}
+
+fn practice() -> Engine {
+    let e = engine(&base());
+    e.upsert_patient(patient("p1", "p1@x.test")).expect("p1");
+    e.upsert_patient(patient("p2", "p2@x.test")).expect("p2");
+    e
+}
+
+#[test]
+fn thirty_two_concurrent_redemptions_of_one_token_succeed_exactly_once() {
+    let e = Arc::new(practice());
+    let parent = e
+        .create_account(&NewAccount::new("parent@x.test", "parent password"), now())
+        .expect("parent");
+    let issued = e
+        .invite(&InviteRequest::guardian("p1", "parent@x.test"), now())
+        .expect("invite");
+    let barrier = Arc::new(Barrier::new(32));
+    let handles: Vec<_> = (0..32)
+        .map(|i| {
+            let (e, barrier, token, parent) = (
+                Arc::clone(&e),
+                Arc::clone(&barrier),
+                issued.token.clone(),
+                parent.id.clone(),
+            );
+            std::thread::spawn(move || {
+                barrier.wait();
+                let request = if i % 8 == 0 {
+                    // A few try to create a new account instead (same address: refused
+                    // or beaten to it).
+                    AcceptInvitation::with_password(token, "racing password")
+                } else {
+                    AcceptInvitation::into_account(token, parent)
+                };
+                e.accept_invitation(&request, now()).map(|a| a.id)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .collect();
+    let ok: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+    assert_eq!(ok.len(), 1, "{results:?}");
+    for r in &results {
+        if let Err(err) = r {
+            assert!(
+                matches!(
+                    err.code(),
+                    ErrorCode::InvitationInvalid | ErrorCode::EmailInUse
+                ),
+                "{err}"
+            );
+        }
+    }
+    assert_eq!(e.links_of_patient("p1").len(), 1);
+    assert_eq!(e.accounts().len(), 1);
+}
+
+#[test]
+fn tampered_and_made_up_tokens_are_refused() {
+    let e = practice();
+    let issued = e.invite(&InviteRequest::own("p1"), now()).expect("invite");
+    let text = issued.token.expose().to_owned();
+    let mut flipped = text.clone().into_bytes();
+    flipped[10] = if flipped[10] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(flipped).expect("ascii");
+    for bad in [
+        tampered.as_str(),
+        &text[..42],
+        &format!("{text}A"),
+        "",
+        "not a token at all",
+    ] {
+        let before = e.snapshot();
+        let err = e
+            .accept_invitation(
+                &AcceptInvitation::with_password(SecretToken::new(bad), "good password"),
+                now(),
+            )
+            .expect_err("tampered token");
+        assert_eq!(err.code(), ErrorCode::InvitationInvalid, "{err}");
+        assert_eq!(e.snapshot(), before);
+    }
+    e.accept_invitation(
+        &AcceptInvitation::with_password(&issued.token, "good password"),
+        now(),
+    )
+    .expect("the real one still works");
+}
+
+#[test]
+fn a_patient_cannot_see_or_act_for_another_patient() {
+    let e = practice();
+    let one = e
+        .create_account(
+            &NewAccount::new("p1@x.test", "p1 password").linked("p1", Relationship::Own),
+            now(),
+        )
+        .expect("p1's account");
+    let theirs = e
+        .book(&BookRequest::new("p2", "physio-30", mon_at(9, 0)), now())
+        .expect("p2 booked by staff");
+    assert!(e
+        .appointments_for_account(&one.id)
+        .expect("visible")
+        .is_empty());
+    let before = e.snapshot();
+    let err = e
+        .book(
+            &BookRequest::new("p2", "physio-30", mon_at(10, 0)).actor(&one.id),
+            now(),
+        )
+        .expect_err("not their patient");
+    assert_eq!(err.code(), ErrorCode::NotAuthorized);
+    let err = e
+        .hold(
+            &clinic_portal::HoldRequest::new("physio-30", mon_at(10, 0)).actor(&one.id),
+            now(),
+        )
+        .expect_err("a portal hold names its patient");
+    assert_eq!(err.code(), ErrorCode::NotAuthorized);
+    assert_eq!(e.snapshot(), before);
+    // Searching on someone else's behalf is refused; for oneself it works.
+    let theirs_q = on(monday()).patient("p2").actor(&one.id);
+    assert_eq!(
+        e.search(&theirs_q, now()).expect_err("search").code(),
+        ErrorCode::NotAuthorized
+    );
+    assert_eq!(
+        e.explain(&theirs_q, mon_at(9, 0), now())
+            .expect_err("explain")
+            .code(),
+        ErrorCode::NotAuthorized
+    );
+    assert_eq!(
+        e.search(&on(monday()).actor(&one.id), now())
+            .expect_err("no patient")
+            .code(),
+        ErrorCode::NotAuthorized
+    );
+    assert!(!search(&e, &on(monday()).patient("p1").actor(&one.id), now()).is_empty());
+    let mine = e
+        .book(
+            &BookRequest::new("p1", "physio-30", mon_at(10, 0)).actor(&one.id),
+            now(),
+        )
+        .expect("own booking");
+    let seen: Vec<_> = e
+        .appointments_for_account(&one.id)
+        .expect("visible")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(seen, [mine.appointment.id]);
+    assert_ne!(seen[0], theirs.appointment.id);
+}
+
+#[test]
+fn no_secret_appears_in_debug_output_errors_or_snapshots() {
+    let e = practice();
+    let password = "very secret password";
+    let account = e
+        .create_account(&NewAccount::new("p1@x.test", password), now())
+        .expect("account");
+    let issued = e
+        .invite(&InviteRequest::guardian("p2", "p1@x.test"), now())
+        .expect("invite");
+    e.request_password_reset("p1@x.test", now()).expect("reset");
+    let token = issued.token.expose().to_owned();
+    let reset_token = e
+        .outbox()
+        .last()
+        .and_then(|n| n.token.clone())
+        .expect("reset token")
+        .expose()
+        .to_owned();
+    let snapshot = e.snapshot();
+    let phc_start = snapshot
+        .find("$argon2id$")
+        .expect("PHC string in the snapshot");
+    let phc: String = snapshot[phc_start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let digest = |t: &str| {
+        use sha2::Digest;
+        sha2::Sha256::digest(t.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert!(
+        snapshot.contains(&digest(&token)),
+        "invitation digest stored"
+    );
+    assert!(
+        snapshot.contains(&digest(&reset_token)),
+        "reset digest stored"
+    );
+
+    let changes = serde_json::to_string(&e.changes_since(0).expect("journal")).expect("json");
+    let debug = [
+        format!("{account:?}"),
+        format!("{issued:?}"),
+        format!("{:?}", e.outbox()),
+        format!("{:?}", e.changes_since(0).expect("journal")),
+        format!("{:?}", e.invitations_of("p2")),
+        format!("{:?}", Password::new(password)),
+        format!(
+            "{:?}",
+            AcceptInvitation::with_password(&issued.token, password)
+        ),
+        format!(
+            "{:?}",
+            e.login("p1@x.test", &Password::new("wrong one!"), now())
+        ),
+        e.login("p1@x.test", &Password::new(password), now())
+            .map(|a| format!("{a:?}"))
+            .expect("login"),
+    ];
+    let secrets = [password, &token, &reset_token, &phc];
+    for text in debug.iter().chain([&snapshot, &changes]) {
+        for secret in secrets {
+            if (std::ptr::eq(text, &snapshot) || std::ptr::eq(text, &changes)) && secret == phc {
+                continue; // the PHC string is what a snapshot and the journal store
+            }
+            assert!(
+                !text.contains(secret),
+                "a secret leaked into: {}",
+                &text[..text.len().min(200)]
+            );
+        }
+    }
+    for secret in [password, token.as_str(), reset_token.as_str()] {
+        assert!(!snapshot.contains(secret));
+        assert!(!changes.contains(secret));
+    }
+    // Digests are redacted in Debug too.
+    assert!(!debug[1].contains(&digest(&token)));
+    // Errors: a bad password's error names neither the password nor the hash.
+    let err = e
+        .create_account(&NewAccount::new("p2@x.test", "short"), now())
+        .expect_err("too short");
+    assert!(!err.to_string().contains("short\""));
+    assert!(!format!("{err:?}").contains(&phc));
+}
+
+#[test]
+fn login_and_reset_do_not_reveal_which_usernames_exist() {
+    let e = practice();
+    e.create_account(&NewAccount::new("p1@x.test", "p1 password"), now())
+        .expect("account");
+    let known = e
+        .login("p1@x.test", &Password::new("wrong password"), now())
+        .expect_err("wrong password");
+    let unknown = e
+        .login("nobody@x.test", &Password::new("wrong password"), now())
+        .expect_err("unknown user");
+    assert_eq!(known.code(), ErrorCode::CredentialsInvalid);
+    assert_eq!(known, unknown, "same code and message");
+    // A password outside the accepted length is still just credentials_invalid.
+    let short = e
+        .login("p1@x.test", &Password::new("x"), now())
+        .expect_err("short");
+    assert_eq!(short, known);
+    assert_eq!(
+        e.request_password_reset("p1@x.test", now()),
+        e.request_password_reset("nobody@x.test", now())
+    );
+}
+
+#[test]
+fn accounts_links_invitations_and_resets_snapshot_and_replay_exactly() {
+    let e = practice();
+    let start = Engine::restore(&e.snapshot()).expect("restore");
+    let from = e.last_seq();
+    let a = e
+        .create_account(
+            &NewAccount::new("p1@x.test", "p1 password").linked("p1", Relationship::Own),
+            now(),
+        )
+        .expect("account");
+    let inv = e
+        .invite(&InviteRequest::guardian("p2", "p1@x.test"), now())
+        .expect("invite");
+    e.accept_invitation(&AcceptInvitation::into_account(&inv.token, &a.id), now())
+        .expect("accept");
+    e.invite(&InviteRequest::own("p2"), now())
+        .expect("invite p2");
+    e.request_password_reset("p1@x.test", now()).expect("reset");
+    e.revoke_link(&a.id, "p2", now() + Duration::hours(1))
+        .expect("revoke");
+    for change in e.changes_since(from).expect("changes") {
+        // Through JSON, as a host stores them.
+        let json = serde_json::to_string(&change).expect("to json");
+        start
+            .apply(&serde_json::from_str(&json).expect("from json"))
+            .expect("apply");
+    }
+    assert_eq!(start.snapshot(), e.snapshot());
+    let restored = Engine::restore(&e.snapshot()).expect("restore");
+    assert_eq!(restored.snapshot(), e.snapshot());
+    assert_eq!(
+        restored
+            .login("p1@x.test", &Password::new("p1 password"), now())
+            .expect("login after restore")
+            .id,
+        a.id
+    );
+    assert_eq!(restored.patients_of_account(&a.id), ["p1"]);
+}
+
+#[test]
+fn program_registration_checks_the_actor_too() {
+    let mut cfg = base();
+    cfg["programs"] = json!([{
+        "id": "pilates", "name": "Pilates", "clinic": "main", "start_date": "2027-02-01",
+        "start_time": "18:00", "duration_minutes": 60, "capacity": 2,
+        "recurrence": "FREQ=WEEKLY;BYDAY=MO"
+    }]);
+    let e = engine(&cfg);
+    e.upsert_patient(patient("p1", "p1@x.test")).expect("p1");
+    e.upsert_patient(patient("p2", "p2@x.test")).expect("p2");
+    let one = e
+        .create_account(
+            &NewAccount::new("p1@x.test", "p1 password").linked("p1", Relationship::Own),
+            now(),
+        )
+        .expect("account");
+    let before = e.snapshot();
+    let err = e
+        .register_program(
+            &clinic_portal::RegistrationRequest::new("pilates", "p2", monday()).actor(&one.id),
+            now(),
+        )
+        .expect_err("not their patient");
+    assert_eq!(err.code(), ErrorCode::NotAuthorized);
+    assert_eq!(e.snapshot(), before);
+    e.register_program(
+        &clinic_portal::RegistrationRequest::new("pilates", "p1", monday()).actor(&one.id),
+        now(),
+    )
+    .expect("own registration");
+}
