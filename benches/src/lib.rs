@@ -6,3 +6,5 @@
 pub mod scaling;
 pub mod w1;
 pub mod w2;
+pub mod w3;
+pub mod w4;
