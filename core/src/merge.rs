@@ -8,6 +8,7 @@
 //! | `same_email` | the e-mails on file are equal after username normalisation | 50 |
 //! | `same_name_and_birth_date` | first and last names equal after trimming and full lower-casing, and the same birth date | 40 |
 //! | `similar_name_and_birth_date` | the same birth date and the lower-cased "first last" names within Levenshtein distance 1 (one letter added, removed or changed: "Jon Smith" / "John Smith") | 25 |
+//! | `similar_name` | names within Levenshtein distance 1 (or equal), without the same known birth date (one is missing, or they differ) | 15 |
 //!
 //! Scores add up; candidates come highest score first, then by id.
 //!
@@ -37,6 +38,9 @@ pub enum DuplicateReason {
     SameNameAndBirthDate,
     /// Names within Levenshtein distance 1 (case-folded) and the same birth date.
     SimilarNameAndBirthDate,
+    /// Names within Levenshtein distance 1 (case-folded, or equal) without the same known
+    /// birth date: near-identical names alone.
+    SimilarName,
 }
 
 impl DuplicateReason {
@@ -45,6 +49,7 @@ impl DuplicateReason {
             DuplicateReason::SameEmail => 50,
             DuplicateReason::SameNameAndBirthDate => 40,
             DuplicateReason::SimilarNameAndBirthDate => 25,
+            DuplicateReason::SimilarName => 15,
         }
     }
 }
@@ -122,16 +127,18 @@ fn reasons(p: &Patient, q: &Patient) -> Vec<DuplicateReason> {
             out.push(DuplicateReason::SameEmail);
         }
     }
-    if p.birth_date.is_some() && p.birth_date == q.birth_date {
-        let same = fold(&p.first_name) == fold(&q.first_name)
-            && fold(&p.last_name) == fold(&q.last_name)
-            && !fold(&p.last_name).is_empty();
-        let full = |x: &Patient| format!("{} {}", fold(&x.first_name), fold(&x.last_name));
-        if same {
-            out.push(DuplicateReason::SameNameAndBirthDate);
-        } else if within_one_edit(&full(p), &full(q)) {
-            out.push(DuplicateReason::SimilarNameAndBirthDate);
-        }
+    let same_birth_date = p.birth_date.is_some() && p.birth_date == q.birth_date;
+    let same = fold(&p.first_name) == fold(&q.first_name)
+        && fold(&p.last_name) == fold(&q.last_name)
+        && !fold(&p.last_name).is_empty();
+    let full = |x: &Patient| format!("{} {}", fold(&x.first_name), fold(&x.last_name));
+    let similar = !fold(&p.last_name).is_empty() && (same || within_one_edit(&full(p), &full(q)));
+    if same_birth_date && same {
+        out.push(DuplicateReason::SameNameAndBirthDate);
+    } else if same_birth_date && similar {
+        out.push(DuplicateReason::SimilarNameAndBirthDate);
+    } else if similar {
+        out.push(DuplicateReason::SimilarName);
     }
     out
 }

@@ -635,6 +635,31 @@ fn duplicates_are_proposed_with_scores_and_reasons() {
 }
 
 #[test]
+fn near_identical_names_alone_are_a_reason() {
+    let e = engine(&signup_config(true));
+    let mut no_birth_date = patient("jon", "Jon", None);
+    no_birth_date.birth_date = None;
+    e.upsert_patient(no_birth_date).expect("jon");
+    let mut other_birth_date = patient("john", "John", None);
+    other_birth_date.birth_date = chrono::NaiveDate::from_ymd_opt(1981, 5, 6);
+    e.upsert_patient(other_birth_date).expect("john");
+    e.upsert_patient(patient("zed", "Zed", None)).expect("zed");
+    e.upsert_patient(patient("new", "John", None)).expect("new");
+    let found = e.find_duplicates("new").expect("duplicates");
+    let view: Vec<(&str, u32, Vec<DuplicateReason>)> = found
+        .iter()
+        .map(|c| (c.patient.as_str(), c.score, c.reasons.clone()))
+        .collect();
+    assert_eq!(
+        view,
+        [
+            ("john", 15, vec![DuplicateReason::SimilarName]),
+            ("jon", 15, vec![DuplicateReason::SimilarName]),
+        ]
+    );
+}
+
+#[test]
 fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     let mut cfg = signup_config(true);
     cfg["portal"]["consent"] = json!({"required": true, "version": "v1"});
