@@ -1,8 +1,9 @@
 //! Runs the shared test vectors in `core/tests/vectors/*.json` (format: `vectors/README.md`).
 //!
 //! Every vector is one scenario: a configuration, patients, appointments and a list of
-//! steps (search, explain, validate, changes, and the booking lifecycle: hold, book,
-//! accept, decline, cancel, reschedule, programs, outbox, journal). The same files are meant
+//! steps (search, explain, validate, changes, the booking lifecycle: hold, book,
+//! accept, decline, cancel, reschedule, programs, outbox, journal; and the accounts,
+//! invitations and families of DESIGN §6). The same files are meant
 //! for the C, Python and Node runners, so this runner only uses what every binding exposes,
 //! and lifecycle requests are the engine's own request JSON, deserialized with serde.
 //!
@@ -11,19 +12,24 @@
 //! each of its candidate practitioners at the slot's clinic; and every start an explain
 //! step expects offered must come back from a search around it. Every step that expects
 //! an error must leave the engine's snapshot unchanged, and after the last step the journal
-//! must replay onto the initial snapshots to the current state.
+//! must replay onto the initial snapshots to the current state. Random one-time tokens are
+//! saved under names (`save_token_as`) and presented by name (`token_ref`); no password or
+//! token a vector handled may ever appear in a snapshot, the journal or an error message.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clinic_portal::{
-    Appointment, BookRequest, CancelRequest, Config, DecisionRequest, Engine, Error, HoldRequest,
-    Patient, RegistrationRequest, RescheduleRequest, Severity, SlotQuery,
+    AcceptInvitation, Account, Appointment, BookRequest, CancelRequest, Config, DecisionRequest,
+    Engine, Error, HoldRequest, InviteRequest, IssuedInvitation, NewAccount, Password, Patient,
+    RegistrationRequest, Relationship, RescheduleRequest, SecretToken, Severity, SignupRequest,
+    SlotQuery,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 /// A folder with fewer vectors than this is a broken checkout, not a passing suite.
 const MIN_VECTORS: usize = 50;
@@ -166,6 +172,171 @@ enum Step {
         #[serde(default)]
         note: Option<String>,
     },
+    CreateAccount {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: NewAccountJson,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Login {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        username: String,
+        password: Text,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ChangePassword {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        account: String,
+        current: Text,
+        new: Text,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    LinkAccount {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        account: String,
+        patient: String,
+        relationship: Relationship,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    RevokeLink {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        account: String,
+        patient: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    AppointmentsForAccount {
+        #[serde(default)]
+        note: Option<String>,
+        account: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Invite {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: InviteRequest,
+        #[serde(default)]
+        save_token_as: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ResendInvitation {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        save_token_as: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    DeleteInvitation {
+        #[serde(default)]
+        note: Option<String>,
+        id: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    AcceptInvitation {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        #[serde(default)]
+        token_ref: Option<String>,
+        #[serde(default)]
+        token: Option<String>,
+        #[serde(default)]
+        password: Option<Text>,
+        #[serde(default)]
+        authenticated_account: Option<String>,
+        #[serde(default)]
+        account_id: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    BulkInvite {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        /// Patient id → the name its invitation's token is saved under.
+        #[serde(default)]
+        save_tokens_as: BTreeMap<String, String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    RequestPasswordReset {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        username: String,
+        #[serde(default)]
+        save_token_as: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ResetPassword {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        #[serde(default)]
+        token_ref: Option<String>,
+        #[serde(default)]
+        token: Option<String>,
+        password: Text,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Signup {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: SignupJson,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ReviewQueue {
+        #[serde(default)]
+        note: Option<String>,
+        expect: Map<String, Value>,
+    },
+    MarkSignupReviewed {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    FindDuplicates {
+        #[serde(default)]
+        note: Option<String>,
+        patient: String,
+        expect: Map<String, Value>,
+    },
+    MergePatients {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        keep: String,
+        merge: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
 }
 
 impl Step {
@@ -188,6 +359,24 @@ impl Step {
             Step::CancelProgramRegistration { .. } => "cancel_program_registration",
             Step::DrainOutbox { .. } => "drain_outbox",
             Step::JournalReplay { .. } => "journal_replay",
+            Step::CreateAccount { .. } => "create_account",
+            Step::Login { .. } => "login",
+            Step::ChangePassword { .. } => "change_password",
+            Step::LinkAccount { .. } => "link_account",
+            Step::RevokeLink { .. } => "revoke_link",
+            Step::AppointmentsForAccount { .. } => "appointments_for_account",
+            Step::Invite { .. } => "invite",
+            Step::ResendInvitation { .. } => "resend_invitation",
+            Step::DeleteInvitation { .. } => "delete_invitation",
+            Step::AcceptInvitation { .. } => "accept_invitation",
+            Step::BulkInvite { .. } => "bulk_invite",
+            Step::RequestPasswordReset { .. } => "request_password_reset",
+            Step::ResetPassword { .. } => "reset_password",
+            Step::Signup { .. } => "signup",
+            Step::ReviewQueue { .. } => "review_queue",
+            Step::MarkSignupReviewed { .. } => "mark_signup_reviewed",
+            Step::FindDuplicates { .. } => "find_duplicates",
+            Step::MergePatients { .. } => "merge_patients",
         }
     }
 
@@ -209,7 +398,25 @@ impl Step {
             | Step::RegisterProgram { note, .. }
             | Step::CancelProgramRegistration { note, .. }
             | Step::DrainOutbox { note, .. }
-            | Step::JournalReplay { note } => note.as_deref(),
+            | Step::JournalReplay { note }
+            | Step::CreateAccount { note, .. }
+            | Step::Login { note, .. }
+            | Step::ChangePassword { note, .. }
+            | Step::LinkAccount { note, .. }
+            | Step::RevokeLink { note, .. }
+            | Step::AppointmentsForAccount { note, .. }
+            | Step::Invite { note, .. }
+            | Step::ResendInvitation { note, .. }
+            | Step::DeleteInvitation { note, .. }
+            | Step::AcceptInvitation { note, .. }
+            | Step::BulkInvite { note, .. }
+            | Step::RequestPasswordReset { note, .. }
+            | Step::ResetPassword { note, .. }
+            | Step::Signup { note, .. }
+            | Step::ReviewQueue { note, .. }
+            | Step::MarkSignupReviewed { note, .. }
+            | Step::FindDuplicates { note, .. }
+            | Step::MergePatients { note, .. } => note.as_deref(),
         }
     }
 
@@ -231,7 +438,25 @@ impl Step {
             | Step::Cancel { expect, .. }
             | Step::Reschedule { expect, .. }
             | Step::RegisterProgram { expect, .. }
-            | Step::CancelProgramRegistration { expect, .. } => expect.contains_key("error"),
+            | Step::CancelProgramRegistration { expect, .. }
+            | Step::CreateAccount { expect, .. }
+            | Step::Login { expect, .. }
+            | Step::ChangePassword { expect, .. }
+            | Step::LinkAccount { expect, .. }
+            | Step::RevokeLink { expect, .. }
+            | Step::AppointmentsForAccount { expect, .. }
+            | Step::Invite { expect, .. }
+            | Step::ResendInvitation { expect, .. }
+            | Step::DeleteInvitation { expect, .. }
+            | Step::AcceptInvitation { expect, .. }
+            | Step::BulkInvite { expect, .. }
+            | Step::RequestPasswordReset { expect, .. }
+            | Step::ResetPassword { expect, .. }
+            | Step::Signup { expect, .. }
+            | Step::ReviewQueue { expect, .. }
+            | Step::MarkSignupReviewed { expect, .. }
+            | Step::FindDuplicates { expect, .. }
+            | Step::MergePatients { expect, .. } => expect.contains_key("error"),
             Step::Validate { .. } | Step::DrainOutbox { .. } | Step::JournalReplay { .. } => false,
         }
     }
@@ -246,6 +471,69 @@ struct NotificationExpect {
     /// A subset of the notification's `data`.
     #[serde(default)]
     data: Option<Value>,
+    /// The notification must carry the token saved under this name.
+    #[serde(default)]
+    token_ref: Option<String>,
+    /// Save the notification's token under this name.
+    #[serde(default)]
+    save_token_as: Option<String>,
+}
+
+/// A password or other text: a plain string, or `{"repeat": "ab", "times": 3}` for
+/// `"ababab"` (long passwords without kilobyte-long literals).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Text {
+    Plain(String),
+    Repeat(RepeatText),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatText {
+    repeat: String,
+    times: usize,
+}
+
+impl Text {
+    fn text(&self) -> String {
+        match self {
+            Text::Plain(s) => s.clone(),
+            Text::Repeat(r) => r.repeat.repeat(r.times),
+        }
+    }
+}
+
+/// `NewAccount` (not `Deserialize` in the engine: its password is a `Password`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccountJson {
+    #[serde(default)]
+    id: Option<String>,
+    username: String,
+    password: Text,
+    #[serde(default)]
+    patient: Option<String>,
+    #[serde(default)]
+    relationship: Option<Relationship>,
+}
+
+/// `SignupRequest` (not `Deserialize` in the engine: its password is a `Password`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignupJson {
+    email: String,
+    password: Text,
+    first_name: String,
+    last_name: String,
+    #[serde(default)]
+    birth_date: Option<NaiveDate>,
+    #[serde(default)]
+    referral_type: Option<String>,
+    #[serde(default)]
+    patient_id: Option<String>,
+    #[serde(default)]
+    account_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -333,6 +621,11 @@ struct Run<'a> {
     /// Snapshots to replay the journal onto (`journal_replay`): the engine right after
     /// `Engine::new`, and right after loading the vector's patients and appointments.
     initial: Vec<(&'static str, String)>,
+    /// One-time tokens saved by `save_token_as`, by name.
+    tokens: RefCell<BTreeMap<String, SecretToken>>,
+    /// Every password and token a step handed to or got from the engine: none may ever
+    /// appear in a snapshot.
+    secrets: RefCell<Vec<String>>,
 }
 
 /// `want` must be a subset of `got`: every key of an expected object exists in the
@@ -416,6 +709,34 @@ fn check_outcome<T>(
 
 fn to_json<T: Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The JSON of a value without its stored secrets (`password_hash`, `token_digest`), at any
+/// depth: outcomes are compared on their non-secret fields only.
+fn public_json<T: Serialize>(value: &T) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("password_hash");
+                m.remove("token_digest");
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = to_json(value);
+    strip(&mut v);
+    v
+}
+
+fn account_view(account: &Account) -> Value {
+    public_json(account)
+}
+
+/// An issued invitation without its token: `{"invitation": {…}, "notification": id}`.
+fn issued_view(issued: &IssuedInvitation) -> Value {
+    json!({"invitation": public_json(&issued.invitation), "notification": issued.notification})
 }
 
 impl Run<'_> {
@@ -519,12 +840,342 @@ impl Run<'_> {
             ),
             Step::DrainOutbox { expect, .. } => self.drain_outbox(expect),
             Step::JournalReplay { .. } => self.journal_replay(),
+            _ => self.account_step(step),
+        }
+    }
+
+    /// The account operations of DESIGN §6.
+    fn account_step(&self, step: &Step) -> Result<(), String> {
+        let engine = self.engine()?;
+        match step {
+            Step::CreateAccount {
+                now,
+                request,
+                expect,
+                ..
+            } => {
+                let mut new = NewAccount::new(request.username.clone(), self.secret(&request.password));
+                new.id = request.id.clone();
+                new.patient = request.patient.clone();
+                if let Some(r) = request.relationship {
+                    new.relationship = r;
+                }
+                self.outcome(engine.create_account(&new, *now), expect, account_view)
+            }
+            Step::Login {
+                now,
+                username,
+                password,
+                expect,
+                ..
+            } => self.outcome(
+                engine.login(username, &self.secret(password), *now),
+                expect,
+                account_view,
+            ),
+            Step::ChangePassword {
+                now,
+                account,
+                current,
+                new,
+                expect,
+                ..
+            } => self.outcome(
+                engine.change_password(account, &self.secret(current), &self.secret(new), *now),
+                expect,
+                account_view,
+            ),
+            Step::LinkAccount {
+                now,
+                account,
+                patient,
+                relationship,
+                expect,
+                ..
+            } => self.outcome(
+                engine.link_account(account, patient, *relationship, *now),
+                expect,
+                to_json,
+            ),
+            Step::RevokeLink {
+                now,
+                account,
+                patient,
+                expect,
+                ..
+            } => self.outcome(engine.revoke_link(account, patient, *now), expect, to_json),
+            Step::AppointmentsForAccount {
+                account, expect, ..
+            } => self.outcome(engine.appointments_for_account(account), expect, |list| {
+                json!({"appointments": list.iter().map(|a| a.id.as_str()).collect::<Vec<_>>()})
+            }),
+            Step::Invite {
+                now,
+                request,
+                save_token_as,
+                expect,
+                ..
+            } => {
+                let result = engine.invite(request, *now);
+                if let (Ok(issued), Some(name)) = (&result, save_token_as) {
+                    self.save_token(name, &issued.token)?;
+                }
+                self.outcome(result, expect, issued_view)
+            }
+            Step::ResendInvitation {
+                now,
+                id,
+                save_token_as,
+                expect,
+                ..
+            } => {
+                let result = engine.resend_invitation(id, *now);
+                if let (Ok(issued), Some(name)) = (&result, save_token_as) {
+                    self.save_token(name, &issued.token)?;
+                }
+                self.outcome(result, expect, issued_view)
+            }
+            Step::DeleteInvitation { id, expect, .. } => {
+                self.outcome(engine.delete_invitation(id), expect, public_json)
+            }
+            Step::AcceptInvitation {
+                now,
+                token_ref,
+                token,
+                password,
+                authenticated_account,
+                account_id,
+                expect,
+                ..
+            } => {
+                let request = AcceptInvitation {
+                    token: self.token(token_ref, token)?,
+                    password: password.as_ref().map(|p| self.secret(p)),
+                    authenticated_account: authenticated_account.clone(),
+                    account_id: account_id.clone(),
+                };
+                self.outcome(engine.accept_invitation(&request, *now), expect, account_view)
+            }
+            Step::BulkInvite {
+                now,
+                save_tokens_as,
+                expect,
+                ..
+            } => {
+                let result = engine.bulk_invite(*now);
+                if let Ok(report) = &result {
+                    for (patient, name) in save_tokens_as {
+                        let issued = report
+                            .invited
+                            .iter()
+                            .find(|i| &i.invitation.patient == patient)
+                            .ok_or_else(|| {
+                                format!("save_tokens_as: patient `{patient}` was not invited")
+                            })?;
+                        self.save_token(name, &issued.token)?;
+                    }
+                }
+                self.outcome(result, expect, |report| {
+                    let invited: Vec<Value> = report
+                        .invited
+                        .iter()
+                        .map(|i| public_json(&i.invitation))
+                        .collect();
+                    let skipped: Vec<Value> = report
+                        .skipped
+                        .iter()
+                        .map(|(p, r)| json!({"patient": p, "reason": r}))
+                        .collect();
+                    json!({"invited": invited, "skipped": skipped})
+                })
+            }
+            Step::RequestPasswordReset {
+                now,
+                username,
+                save_token_as,
+                expect,
+                ..
+            } => {
+                let last = engine.outbox().last().map_or(0, |n| n.id);
+                let result = engine.request_password_reset(username, *now);
+                if let (Ok(()), Some(name)) = (&result, save_token_as) {
+                    let sent: Vec<SecretToken> = engine
+                        .outbox()
+                        .into_iter()
+                        .filter(|n| n.id > last && n.kind.as_str() == "password_reset")
+                        .filter_map(|n| n.token)
+                        .collect();
+                    match sent.as_slice() {
+                        [token] => self.save_token(name, token)?,
+                        _ => {
+                            return Err(format!(
+                                "save_token_as: expected one new password_reset notification \
+                                 with a token, found {}",
+                                sent.len()
+                            ))
+                        }
+                    }
+                }
+                self.outcome(result, expect, |()| json!({}))
+            }
+            Step::ResetPassword {
+                now,
+                token_ref,
+                token,
+                password,
+                expect,
+                ..
+            } => self.outcome(
+                engine.reset_password(&self.token(token_ref, token)?, &self.secret(password), *now),
+                expect,
+                account_view,
+            ),
+            Step::Signup {
+                now,
+                request,
+                expect,
+                ..
+            } => {
+                let signup = SignupRequest {
+                    email: request.email.clone(),
+                    password: self.secret(&request.password),
+                    first_name: request.first_name.clone(),
+                    last_name: request.last_name.clone(),
+                    birth_date: request.birth_date,
+                    referral_type: request.referral_type.clone(),
+                    patient_id: request.patient_id.clone(),
+                    account_id: request.account_id.clone(),
+                };
+                self.outcome(engine.signup(&signup, *now), expect, |o| {
+                    json!({"account": account_view(&o.account),
+                           "patient": to_json(&o.patient),
+                           "signup": to_json(&o.signup)})
+                })
+            }
+            Step::ReviewQueue { expect, .. } => {
+                self.outcome(Ok(engine.review_queue()), expect, |q| json!({"signups": q}))
+            }
+            Step::MarkSignupReviewed {
+                now, id, expect, ..
+            } => self.outcome(engine.mark_signup_reviewed(id, *now), expect, to_json),
+            Step::FindDuplicates {
+                patient, expect, ..
+            } => self.outcome(engine.find_duplicates(patient), expect, |c| {
+                json!({"candidates": c})
+            }),
+            Step::MergePatients {
+                now,
+                keep,
+                merge,
+                expect,
+                ..
+            } => self.outcome(engine.merge_patients(keep, merge, *now), expect, |o| {
+                json!({"kept": o.kept, "record": o.record, "appointments": o.appointments,
+                       "links": o.links, "invitations": o.invitations})
+            }),
+            _ => Err(format!("`{}` is not an account operation", step.op())),
+        }
+    }
+
+    /// A password for the engine; its text is remembered as a secret (see `no_secrets`).
+    fn secret(&self, text: &Text) -> Password {
+        let text = text.text();
+        if text.chars().count() >= 8 {
+            self.secrets.borrow_mut().push(text.clone());
+        }
+        Password::new(text)
+    }
+
+    /// Saves a token under a name (each name once per vector).
+    fn save_token(&self, name: &str, token: &SecretToken) -> Result<(), String> {
+        let mut tokens = self.tokens.borrow_mut();
+        if tokens.contains_key(name) {
+            return Err(format!(
+                "token name `{name}` is already used in this vector"
+            ));
+        }
+        tokens.insert(name.to_owned(), token.clone());
+        self.secrets.borrow_mut().push(token.expose().to_owned());
+        Ok(())
+    }
+
+    /// The token a step presents: a saved one (`token_ref`) or a literal (`token`).
+    fn token(
+        &self,
+        token_ref: &Option<String>,
+        token: &Option<String>,
+    ) -> Result<SecretToken, String> {
+        match (token_ref, token) {
+            (Some(name), None) => self
+                .tokens
+                .borrow()
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("no token was saved as `{name}`")),
+            (None, Some(literal)) => Ok(SecretToken::new(literal.clone())),
+            _ => Err("give exactly one of `token_ref` and `token`".to_owned()),
+        }
+    }
+
+    /// [`check_outcome`], after checking that an error message shows no secret.
+    fn outcome<T>(
+        &self,
+        result: Result<T, Error>,
+        expect: &Map<String, Value>,
+        view: impl FnOnce(&T) -> Value,
+    ) -> Result<(), String> {
+        if let Err(e) = &result {
+            self.no_secrets(&e.to_string(), "the error message")?;
+        }
+        check_outcome(result, expect, view)
+    }
+
+    /// No password or token seen so far may appear in `text`.
+    fn no_secrets(&self, text: &str, what: &str) -> Result<(), String> {
+        match self
+            .secrets
+            .borrow()
+            .iter()
+            .find(|s| text.contains(s.as_str()))
+        {
+            Some(s) => Err(format!(
+                "{what} contains a password or token ({} characters)",
+                s.chars().count()
+            )),
+            None => Ok(()),
         }
     }
 
     /// Runs a step; when it expects an error, also checks that the engine's snapshot is
     /// byte-identical before and after (DESIGN §7: a failed operation changes nothing).
     fn checked_step(&self, step: &Step) -> Result<(), String> {
+        self.unchanged_on_error(step)?;
+        if let Ok(engine) = &self.built {
+            if !self.secrets.borrow().is_empty() {
+                self.no_secrets(&engine.snapshot(), "the snapshot")?;
+                let journal = engine
+                    .changes_since(0)
+                    .map_err(|e| format!("changes_since(0) failed: {e}"))?;
+                self.no_secrets(&to_json(&journal).to_string(), "the journal")?;
+                // DESIGN §6: passwords are stored only as Argon2id hashes.
+                for account in engine.accounts() {
+                    let stored = to_json(&account);
+                    let hash = stored["password_hash"].as_str().unwrap_or_default();
+                    if !hash.starts_with("$argon2id$") {
+                        return Err(format!(
+                            "account `{}` does not store an Argon2id hash",
+                            account.id
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a step; when it expects an error, also checks that the engine's snapshot is
+    /// byte-identical before and after.
+    fn unchanged_on_error(&self, step: &Step) -> Result<(), String> {
         let engine = match (&self.built, step.expects_error()) {
             (Ok(engine), true) => engine,
             _ => return self.step(step),
@@ -563,6 +1214,21 @@ impl Run<'_> {
             if let Some(data) = &w.data {
                 subset(data, &n.data, "data")
                     .map_err(|e| format!("notification {i} ({}): {e}", w.kind))?;
+            }
+            if let Some(name) = &w.token_ref {
+                let want = self.token(&Some(name.clone()), &None)?;
+                if n.token.as_ref() != Some(&want) {
+                    return Err(format!(
+                        "notification {i} ({}) does not carry the token saved as `{name}`",
+                        w.kind
+                    ));
+                }
+            }
+            if let Some(name) = &w.save_token_as {
+                let token = n.token.as_ref().ok_or_else(|| {
+                    format!("notification {i} ({}) carries no token to save", w.kind)
+                })?;
+                self.save_token(name, token)?;
             }
         }
         Ok(())
@@ -858,6 +1524,8 @@ fn run_vector(path: &Path) -> Vec<String> {
         config,
         built,
         initial: Vec::new(),
+        tokens: RefCell::new(BTreeMap::new()),
+        secrets: RefCell::new(Vec::new()),
     };
     if let Ok(engine) = &run.built {
         run.initial.push(("empty", engine.snapshot()));
