@@ -268,7 +268,8 @@ impl Engine {
             None => Err(Error::new(
                 ErrorCode::NotAuthorized,
                 format!(
-                    "appointment `{appointment}` has no patient; only staff can change it                      (DESIGN §6)"
+                    "appointment `{appointment}` has no patient; only staff can change it \
+                     (DESIGN §6)"
                 ),
             )),
         }

@@ -292,10 +292,13 @@ impl Engine {
         Ok(registration)
     }
 
-    /// Cancels a program registration; its place is free again.
+    /// Cancels a program registration; its place is free again. With an `actor` (a portal
+    /// account), the account needs an active link to the registered patient (DESIGN §6);
+    /// `None` is the host's trusted staff side.
     pub fn cancel_program_registration(
         &self,
         id: &str,
+        actor: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Registration> {
         check_instant("now", now)?;
@@ -305,6 +308,7 @@ impl Engine {
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("registration", id))?;
+        self.authorize(&state, actor, &old.patient)?;
         if old.status != RegistrationStatus::Registered {
             return Err(Error::new(
                 ErrorCode::InvalidTransition,

@@ -570,10 +570,10 @@ fn programs_fill_up_and_report_their_occupancy() {
             mon_at(18, 0),
         )
     });
-    e.cancel_program_registration(&r1.id, early())
+    e.cancel_program_registration(&r1.id, None, early())
         .expect("cancel");
     fails(&e, ErrorCode::InvalidTransition, |e| {
-        e.cancel_program_registration(&r1.id, early())
+        e.cancel_program_registration(&r1.id, None, early())
     });
     e.register_program(&RegistrationRequest::new("pilates", "p3", monday), early())
         .expect("a place is free again");

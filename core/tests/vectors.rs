@@ -161,6 +161,8 @@ enum Step {
         now: DateTime<Utc>,
         id: String,
         #[serde(default)]
+        actor: Option<String>,
+        #[serde(default)]
         expect: Map<String, Value>,
     },
     DrainOutbox {
@@ -832,9 +834,14 @@ impl Run<'_> {
                 to_json,
             ),
             Step::CancelProgramRegistration {
-                now, id, expect, ..
+                now,
+                id,
+                actor,
+                expect,
+                ..
             } => check_outcome(
-                self.engine()?.cancel_program_registration(id, *now),
+                self.engine()?
+                    .cancel_program_registration(id, actor.as_deref(), *now),
                 expect,
                 to_json,
             ),
