@@ -763,8 +763,16 @@ impl Engine {
         }
     }
 
-    fn remember(key: Option<&str>, fingerprint: String, outcome: Outcome, deltas: &mut Vec<Delta>) {
+    /// Records the outcome under the idempotency key, if there is one (`outcome` is only
+    /// built then).
+    fn remember(
+        key: Option<&str>,
+        fingerprint: String,
+        outcome: impl FnOnce() -> Outcome,
+        deltas: &mut Vec<Delta>,
+    ) {
         if let Some(key) = key {
+            let outcome = outcome();
             deltas.push(Delta::PutIdempotency {
                 key: key.to_owned(),
                 entry: Box::new(IdempotencyEntry {
@@ -913,7 +921,9 @@ impl Engine {
         let mut guard = self.write();
         let state = &mut *guard;
         self.authorize(state, request.actor.as_deref(), &request.patient)?;
-        let fingerprint = fingerprint("book", request, |r| r.idempotency_key = None);
+        let fingerprint = fingerprint("book", request.idempotency_key.is_some(), request, |r| {
+            r.idempotency_key = None
+        });
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?
         {
@@ -1043,7 +1053,7 @@ impl Engine {
         Self::remember(
             request.idempotency_key.as_deref(),
             fingerprint,
-            Outcome::Book {
+            || Outcome::Book {
                 outcome: booking.clone(),
             },
             &mut deltas,
@@ -1220,7 +1230,9 @@ impl Engine {
             }
             self.authorize_appointment(state, actor, &request.appointment)?;
         }
-        let fingerprint = fingerprint("cancel", request, |r| r.idempotency_key = None);
+        let fingerprint = fingerprint("cancel", request.idempotency_key.is_some(), request, |r| {
+            r.idempotency_key = None
+        });
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?
         {
@@ -1309,7 +1321,7 @@ impl Engine {
         Self::remember(
             request.idempotency_key.as_deref(),
             fingerprint,
-            Outcome::Cancel {
+            || Outcome::Cancel {
                 outcome: outcome.clone(),
             },
             &mut deltas,
@@ -1333,7 +1345,12 @@ impl Engine {
         if let Some(actor) = &request.actor {
             self.authorize_appointment(state, actor, &request.appointment)?;
         }
-        let fingerprint = fingerprint("reschedule", request, |r| r.idempotency_key = None);
+        let fingerprint = fingerprint(
+            "reschedule",
+            request.idempotency_key.is_some(),
+            request,
+            |r| r.idempotency_key = None,
+        );
         if let Some(outcome) =
             self.replay(state, request.idempotency_key.as_deref(), &fingerprint)?
         {
@@ -1442,7 +1459,7 @@ impl Engine {
         Self::remember(
             request.idempotency_key.as_deref(),
             fingerprint,
-            Outcome::Reschedule {
+            || Outcome::Reschedule {
                 outcome: outcome.clone(),
             },
             &mut deltas,
@@ -1504,7 +1521,7 @@ impl Engine {
     pub fn drain_outbox(&self) -> Vec<Notification> {
         let mut guard = self.write();
         let state = &mut *guard;
-        let out: Vec<Notification> = state.outbox.values().cloned().collect();
+        let out: Vec<Notification> = state.outbox_notifications().cloned().collect();
         if let Some(last) = out.last() {
             let through = last.id;
             self.commit(state, vec![Delta::Drained { through }]);
@@ -1514,7 +1531,7 @@ impl Engine {
 
     /// The notifications waiting in the outbox, without draining them.
     pub fn outbox(&self) -> Vec<Notification> {
-        self.read().outbox.values().cloned().collect()
+        self.read().outbox_notifications().cloned().collect()
     }
 }
 
@@ -1527,7 +1544,18 @@ pub(crate) fn shift(at: DateTime<Utc>, by: Duration) -> Result<DateTime<Utc>> {
 
 /// A request as canonical JSON, without its idempotency key: two requests with the same
 /// fingerprint are the same request.
-fn fingerprint<T: Serialize + Clone>(op: &str, request: &T, strip: impl FnOnce(&mut T)) -> String {
+///
+/// Only requests with an idempotency key are ever compared, so callers pass `has_key` and
+/// get an empty string without one (the request is not serialised at all).
+fn fingerprint<T: Serialize + Clone>(
+    op: &str,
+    has_key: bool,
+    request: &T,
+    strip: impl FnOnce(&mut T),
+) -> String {
+    if !has_key {
+        return String::new();
+    }
     let mut r = request.clone();
     strip(&mut r);
     format!("{op}:{}", serde_json::to_string(&r).unwrap_or_default())

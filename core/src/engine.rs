@@ -1,6 +1,8 @@
 //! The engine: one per practice, shared across threads (DESIGN §1).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -58,11 +60,95 @@ impl Occupancy {
     }
 }
 
+/// Appointments by id, each stored once: boxed (the table holds a pointer per entry, not
+/// the whole appointment) and keyed by its own `id` (no second copy of the id as a key).
+#[derive(Debug, Default)]
+pub(crate) struct Appointments(HashSet<ById>);
+
+/// An appointment that hashes and compares as its id.
+#[derive(Debug)]
+struct ById(Box<Appointment>);
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        &self.0.id
+    }
+}
+
+impl Hash for ById {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that lookups by `&str` find it (`Borrow<str>`).
+        self.0.id.as_str().hash(state);
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &ById) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ById {}
+
+impl Appointments {
+    pub(crate) fn get(&self, id: &str) -> Option<&Appointment> {
+        self.0.get(id).map(|a| &*a.0)
+    }
+
+    pub(crate) fn contains_key(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
+
+    /// Adds or replaces (by id) an appointment; returns the one replaced.
+    pub(crate) fn insert(&mut self, appointment: Appointment) -> Option<Appointment> {
+        self.0
+            .replace(ById(Box::new(appointment)))
+            .map(|old| *old.0)
+    }
+
+    /// [`Appointments::insert`] of an appointment already boxed.
+    /// Returns whether it replaced one.
+    pub(crate) fn insert_boxed(&mut self, appointment: Box<Appointment>) -> bool {
+        self.0.replace(ById(appointment)).is_some()
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Appointment> {
+        self.0.take(id).map(|old| *old.0)
+    }
+
+    /// In no particular order.
+    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Appointment> + Clone {
+        self.0.iter().map(|a| &*a.0)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
+    }
+}
+
+/// A notification in the outbox. A change that queues one keeps it in the journal, and
+/// the outbox refers to it there instead of holding a second copy; when the change is
+/// compacted away, the notification (if not yet drained) is moved into the outbox.
+#[derive(Debug)]
+pub(crate) enum Outboxed {
+    /// The outbox's own copy (restored from a snapshot, or moved out of the journal).
+    Owned(Notification),
+    /// In the [`Delta::Notify`] of the journaled change with this sequence number.
+    Journaled {
+        /// The change's sequence number.
+        seq: u64,
+    },
+}
+
 /// Everything that changes while the engine runs.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) patients: HashMap<String, Patient>,
-    pub(crate) appointments: HashMap<String, Appointment>,
+    pub(crate) appointments: Appointments,
     pub(crate) occupancy: Occupancy,
     /// Appointment ids per patient id (DESIGN §5, patient limits).
     pub(crate) patient_appointments: HashMap<String, BTreeSet<String>>,
@@ -76,8 +162,8 @@ pub(crate) struct State {
     pub(crate) idempotency: BTreeMap<String, IdempotencyEntry>,
     /// Program registrations by id.
     pub(crate) registrations: BTreeMap<String, Registration>,
-    /// Notifications not yet drained, by id.
-    pub(crate) outbox: BTreeMap<u64, Notification>,
+    /// Notifications not yet drained, by id (read them with [`State::outbox_notifications`]).
+    pub(crate) outbox: BTreeMap<u64, Outboxed>,
     /// The id of the next notification.
     pub(crate) next_notification: u64,
     /// Portal accounts by id (DESIGN §6).
@@ -102,6 +188,32 @@ pub(crate) struct State {
     pub(crate) seq: u64,
     /// The changes since the engine was built or restored.
     pub(crate) journal: Vec<Change>,
+}
+
+impl State {
+    /// The notifications in the outbox, oldest first.
+    pub(crate) fn outbox_notifications(&self) -> impl Iterator<Item = &Notification> + '_ {
+        self.outbox.iter().filter_map(|(&id, entry)| {
+            let found = match entry {
+                Outboxed::Owned(n) => Some(n),
+                Outboxed::Journaled { seq } => self.journaled_notification(*seq, id),
+            };
+            debug_assert!(
+                found.is_some(),
+                "notification {id} is neither kept nor journaled"
+            );
+            found
+        })
+    }
+
+    /// The notification `id` queued by the journaled change `seq`.
+    fn journaled_notification(&self, seq: u64, id: u64) -> Option<&Notification> {
+        let at = self.journal.binary_search_by_key(&seq, |c| c.seq).ok()?;
+        self.journal[at].deltas.iter().find_map(|d| match d {
+            Delta::Notify { notification } if notification.id == id => Some(notification),
+            _ => None,
+        })
+    }
 }
 
 /// The booking engine of one practice.
@@ -349,6 +461,51 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// Indexes appointments into empty timelines and patient sets at once (a restore):
+    /// each timeline is filled, then sorted once.
+    pub(crate) fn index_all_appointments<'a>(
+        &self,
+        state: &mut State,
+        appointments: impl Iterator<Item = &'a Appointment>,
+    ) {
+        let State {
+            occupancy,
+            patient_appointments,
+            ..
+        } = state;
+        for a in appointments {
+            if let (Some(occ), Some(&p)) = (
+                self.occupied(a),
+                self.practice.practitioner_ix.get(&a.practitioner),
+            ) {
+                if let Some(t) = occupancy.timeline_mut(p) {
+                    t.push_unsorted(occ);
+                }
+            }
+            if let Some(pat) = &a.patient {
+                match patient_appointments.get_mut(pat) {
+                    Some(set) => {
+                        set.insert(a.id.clone());
+                    }
+                    None => {
+                        patient_appointments.insert(pat.clone(), BTreeSet::from([a.id.clone()]));
+                    }
+                }
+            }
+        }
+        for t in &mut occupancy.timelines {
+            t.sort();
+        }
+    }
+
+    /// Empties the appointment index (timelines and patient sets).
+    pub(crate) fn clear_index(&self, state: &mut State) {
+        for t in &mut state.occupancy.timelines {
+            *t = Timeline::default();
+        }
+        state.patient_appointments.clear();
     }
 
     pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {

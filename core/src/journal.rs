@@ -14,7 +14,7 @@ use crate::accounts::{Account, AccountLink, ResetToken};
 use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::Config;
 use crate::credentials::username_skeleton;
-use crate::engine::State;
+use crate::engine::{Outboxed, State};
 use crate::invitation::Invitation;
 use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
@@ -169,7 +169,10 @@ struct Snapshot {
     next_notification: u64,
     config: Config,
     patients: Vec<Patient>,
-    appointments: Vec<Appointment>,
+    /// Boxed as the engine keeps them: the boxes move into the appointment set as they
+    /// are, and growing this list while parsing moves pointers, not whole appointments.
+    #[allow(clippy::vec_box)]
+    appointments: Vec<Box<Appointment>>,
     bookings: Vec<BookingDetails>,
     holds: Vec<Hold>,
     consents: std::collections::BTreeMap<String, ConsentRecord>,
@@ -190,15 +193,93 @@ struct Snapshot {
     merges: Vec<MergeRecord>,
 }
 
+/// [`Snapshot`] borrowed from the state, for writing: the same fields in the same order,
+/// so it serialises to the same bytes without cloning anything.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    format_version: u32,
+    seq: u64,
+    next_id: u64,
+    next_notification: u64,
+    config: &'a Config,
+    patients: Vec<&'a Patient>,
+    appointments: Vec<&'a Appointment>,
+    bookings: Vec<&'a BookingDetails>,
+    holds: Vec<&'a Hold>,
+    consents: &'a std::collections::BTreeMap<String, ConsentRecord>,
+    idempotency: &'a std::collections::BTreeMap<String, IdempotencyEntry>,
+    registrations: Vec<&'a Registration>,
+    outbox: Vec<&'a Notification>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<&'a Account>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    account_links: Vec<&'a AccountLink>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invitations: Vec<&'a Invitation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    password_resets: Vec<&'a ResetToken>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    signups: Vec<&'a Signup>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    merges: Vec<&'a MergeRecord>,
+}
+
+/// The start of a snapshot as far as [`Engine::restore`] needs it first: the format
+/// version of a JSON object, every other member skipped unparsed.
+struct Header {
+    format_version: Option<u64>,
+}
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Header, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Header;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a snapshot object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Header, A::Error> {
+                let mut format_version = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "format_version" {
+                        // The last one counts, as in a parsed JSON object; a value that is
+                        // not an unsigned integer counts as none.
+                        let v: serde_json::Value = map.next_value()?;
+                        format_version = v.as_u64();
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(Header { format_version })
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 impl Engine {
     /// Applies deltas that were checked against the state, and journals them as one
     /// change. Returns the change's sequence number.
     pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
+        let seq = state.seq + 1;
         for d in &deltas {
-            self.apply_delta(state, d);
+            match d {
+                // Kept once, in the journal: the outbox refers to it (see `Outboxed`).
+                Delta::Notify { notification } => {
+                    state.next_notification = state.next_notification.max(notification.id + 1);
+                    state
+                        .outbox
+                        .insert(notification.id, Outboxed::Journaled { seq });
+                }
+                _ => self.apply_delta(state, d),
+            }
         }
-        state.seq += 1;
-        let seq = state.seq;
+        state.seq = seq;
         state.journal.push(Change { seq, deltas });
         seq
     }
@@ -256,9 +337,7 @@ impl Engine {
                 state.patients.remove(id);
             }
             Delta::PutAppointment { appointment } => {
-                let old = state
-                    .appointments
-                    .insert(appointment.id.clone(), appointment.clone());
+                let old = state.appointments.insert(appointment.clone());
                 if let Some(old) = old {
                     self.unindex(state, &old);
                 }
@@ -300,7 +379,9 @@ impl Engine {
             }
             Delta::Notify { notification } => {
                 state.next_notification = state.next_notification.max(notification.id + 1);
-                state.outbox.insert(notification.id, notification.clone());
+                state
+                    .outbox
+                    .insert(notification.id, Outboxed::Owned(notification.clone()));
             }
             Delta::Drained { through } => {
                 state.outbox.retain(|&id, _| id > *through);
@@ -355,23 +436,36 @@ impl Engine {
     /// Checks that a delta from outside refers to entities this configuration knows, so
     /// that applying it cannot leave the occupancy index inconsistent.
     fn check_delta(&self, delta: &Delta) -> Result<()> {
-        let practitioner = match delta {
-            Delta::PutAppointment { appointment } => Some(&appointment.practitioner),
-            Delta::PutHold { hold } => Some(&hold.practitioner),
-            _ => None,
-        };
-        if let Some(p) = practitioner {
-            if !self.practice.practitioner_ix.contains_key(p) {
-                return Err(Error::not_found("practitioner", p));
+        match delta {
+            Delta::PutAppointment { appointment } => self.check_appointment_delta(appointment),
+            Delta::PutHold { hold } => {
+                if !self
+                    .practice
+                    .practitioner_ix
+                    .contains_key(&hold.practitioner)
+                {
+                    return Err(Error::not_found("practitioner", &hold.practitioner));
+                }
+                Ok(())
             }
+            _ => Ok(()),
         }
-        if let Delta::PutAppointment { appointment } = delta {
-            if appointment.end <= appointment.start {
-                return Err(Error::invalid_input(format!(
-                    "appointment `{}` ends before it starts",
-                    appointment.id
-                )));
-            }
+    }
+
+    /// [`Engine::check_delta`] of a `put_appointment`.
+    fn check_appointment_delta(&self, appointment: &Appointment) -> Result<()> {
+        if !self
+            .practice
+            .practitioner_ix
+            .contains_key(&appointment.practitioner)
+        {
+            return Err(Error::not_found("practitioner", &appointment.practitioner));
+        }
+        if appointment.end <= appointment.start {
+            return Err(Error::invalid_input(format!(
+                "appointment `{}` ends before it starts",
+                appointment.id
+            )));
         }
         Ok(())
     }
@@ -402,10 +496,22 @@ impl Engine {
     /// Forgets the kept changes up to `seq` once the host has stored them (the journal in
     /// memory grows with every change otherwise). Returns how many were dropped.
     pub fn compact_journal(&self, seq: u64) -> usize {
-        let mut state = self.write();
-        let before = state.journal.len();
-        state.journal.retain(|c| c.seq > seq);
-        before - state.journal.len()
+        let mut guard = self.write();
+        let state = &mut *guard;
+        let dropped = state.journal.partition_point(|c| c.seq <= seq);
+        for change in state.journal.drain(..dropped) {
+            for d in change.deltas {
+                if let Delta::Notify { notification } = d {
+                    // Not yet drained: the outbox takes the journal's copy over.
+                    if let Some(entry) = state.outbox.get_mut(&notification.id) {
+                        if matches!(entry, Outboxed::Journaled { seq } if *seq == change.seq) {
+                            *entry = Outboxed::Owned(notification);
+                        }
+                    }
+                }
+            }
+        }
+        dropped
     }
 
     /// Replays a change made by another engine with the same starting state. Its sequence
@@ -428,57 +534,59 @@ impl Engine {
     /// byte-identical snapshots (every list is sorted by id).
     pub fn snapshot(&self) -> String {
         let state = self.read();
-        let mut patients: Vec<Patient> = state.patients.values().cloned().collect();
-        patients.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut appointments: Vec<Appointment> = state.appointments.values().cloned().collect();
-        appointments.sort_by(|a, b| a.id.cmp(&b.id));
-        let snapshot = Snapshot {
+        // Serialised straight from the state: references sorted by id, nothing cloned.
+        let patients = sorted_by_id(state.patients.values(), |p| &p.id);
+        let appointments = sorted_by_id(state.appointments.values(), |a| &a.id);
+        let snapshot = SnapshotRef {
             format_version: SNAPSHOT_FORMAT_VERSION,
             seq: state.seq,
             next_id: state.next_id,
             next_notification: state.next_notification,
-            config: self.practice.config.clone(),
+            config: &self.practice.config,
             patients,
             appointments,
-            bookings: state.bookings.values().cloned().collect(),
-            holds: state.holds.values().cloned().collect(),
-            consents: state.consents.clone(),
-            idempotency: state.idempotency.clone(),
-            registrations: state.registrations.values().cloned().collect(),
-            outbox: state.outbox.values().cloned().collect(),
-            accounts: state.accounts.values().cloned().collect(),
-            account_links: state.links.values().cloned().collect(),
-            invitations: state.invitations.values().cloned().collect(),
-            password_resets: state.resets.values().cloned().collect(),
-            signups: state.signups.values().cloned().collect(),
-            merges: state.merges.values().cloned().collect(),
+            bookings: state.bookings.values().collect(),
+            holds: state.holds.values().collect(),
+            consents: &state.consents,
+            idempotency: &state.idempotency,
+            registrations: state.registrations.values().collect(),
+            outbox: state.outbox_notifications().collect(),
+            accounts: state.accounts.values().collect(),
+            account_links: state.links.values().collect(),
+            invitations: state.invitations.values().collect(),
+            password_resets: state.resets.values().collect(),
+            signups: state.signups.values().collect(),
+            merges: state.merges.values().collect(),
         };
-        serde_json::to_string(&snapshot).unwrap_or_default()
+        // Sized for the bulk of a snapshot (about 220 bytes per appointment), so that the
+        // buffer does not grow by doubling; pages never written are never touched.
+        let hint = 64 * 1024
+            + 256 * state.appointments.len()
+            + 256 * state.patients.len()
+            + 256 * state.bookings.len()
+            + 1024 * state.outbox.len();
+        let mut out = Vec::with_capacity(hint);
+        if serde_json::to_writer(&mut out, &snapshot).is_err() {
+            return String::new();
+        }
+        String::from_utf8(out).unwrap_or_default()
     }
 
     /// Rebuilds an engine from [`Engine::snapshot`] output. A snapshot from a newer
     /// engine (unknown `format_version`) is `invalid_input`; a configuration that no longer
     /// validates is `invalid_config`.
     pub fn restore(json: &str) -> Result<Engine> {
-        let value: serde_json::Value = serde_json::from_str(json)
-            .map_err(|e| Error::invalid_input(format!("snapshot is not JSON: {e}")))?;
-        let version = value
-            .get("format_version")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| Error::invalid_input("snapshot has no numeric format_version"))?;
-        if version > u64::from(SNAPSHOT_FORMAT_VERSION) {
-            return Err(Error::invalid_input(format!(
-                "snapshot format_version {version} is newer than this engine reads \
-                 ({SNAPSHOT_FORMAT_VERSION}); upgrade clinic-portal"
-            )));
+        // Parsed once, straight into the typed snapshot; only when that fails (or the
+        // version is not one this engine reads) does `restore_error` look at the document
+        // again, to say why in the same order as always: not JSON, no or an unknown
+        // `format_version`, then anything else.
+        let snapshot: Snapshot = match serde_json::from_str(json) {
+            Ok(s) => s,
+            Err(e) => return Err(restore_error(json, Some(e))),
+        };
+        if !(1..=SNAPSHOT_FORMAT_VERSION).contains(&snapshot.format_version) {
+            return Err(restore_error(json, None));
         }
-        if version == 0 {
-            return Err(Error::invalid_input(
-                "snapshot format_version 0 is not valid",
-            ));
-        }
-        let snapshot: Snapshot = serde_json::from_value(value)
-            .map_err(|e| Error::invalid_input(format!("snapshot does not parse: {e}")))?;
         let engine = Engine::new(snapshot.config)?;
         {
             let mut guard = engine.write();
@@ -486,10 +594,25 @@ impl Engine {
             for patient in snapshot.patients {
                 engine.apply_delta(state, &Delta::PutPatient { patient });
             }
-            for appointment in snapshot.appointments {
-                let delta = Delta::PutAppointment { appointment };
-                engine.check_delta(&delta)?;
-                engine.apply_delta(state, &delta);
+            // Appointments are moved into the map (reserved once), then indexed in bulk:
+            // each timeline is filled and sorted once instead of one insert at a time.
+            // Indexed in the order parsed (the boxes lie in memory in that order), then
+            // put in the set; ids repeated in the document (the last one wins, as for a
+            // replayed change) mean indexing again from the set.
+            let appointments = snapshot.appointments;
+            for appointment in &appointments {
+                engine.check_appointment_delta(appointment)?;
+            }
+            engine.index_all_appointments(state, appointments.iter().map(|a| &**a));
+            state.appointments.reserve(appointments.len());
+            let mut replaced = false;
+            for appointment in appointments {
+                replaced |= state.appointments.insert_boxed(appointment);
+            }
+            if replaced {
+                engine.clear_index(state);
+                let all: Vec<Appointment> = state.appointments.values().cloned().collect();
+                engine.index_all_appointments(state, all.iter());
             }
             for booking in snapshot.bookings {
                 engine.apply_delta(
@@ -538,10 +661,99 @@ impl Engine {
     }
 }
 
+/// Why a snapshot cannot be restored: `parsed` is the error of parsing it as a
+/// [`Snapshot`], `None` when it parsed but its `format_version` is not one this engine
+/// reads.
+fn restore_error(json: &str, parsed: Option<serde_json::Error>) -> Error {
+    // Only `format_version` is read (every other member is skipped, not built).
+    let header: Header = match serde_json::from_str(json) {
+        Ok(h) => h,
+        Err(e) if e.is_data() => {
+            return Error::invalid_input("snapshot has no numeric format_version")
+        }
+        Err(e) => return Error::invalid_input(format!("snapshot is not JSON: {e}")),
+    };
+    let Some(version) = header.format_version else {
+        return Error::invalid_input("snapshot has no numeric format_version");
+    };
+    if version > u64::from(SNAPSHOT_FORMAT_VERSION) {
+        return Error::invalid_input(format!(
+            "snapshot format_version {version} is newer than this engine reads \
+             ({SNAPSHOT_FORMAT_VERSION}); upgrade clinic-portal"
+        ));
+    }
+    if version == 0 {
+        return Error::invalid_input("snapshot format_version 0 is not valid");
+    }
+    match parsed {
+        Some(e) => Error::invalid_input(format!("snapshot does not parse: {e}")),
+        None => Error::invalid_input("snapshot does not parse"),
+    }
+}
+
+/// Entities (with distinct ids) in the order of their ids, by reference.
+///
+/// Sorted on the first 16 bytes of the id held next to the reference, so that most
+/// comparisons do not follow the pointer: padding with zero bytes keeps the byte order
+/// (if `a < b` then `pad(a) <= pad(b)`), and equal prefixes fall back to the whole ids.
+fn sorted_by_id<'a, T: 'a>(
+    items: impl ExactSizeIterator<Item = &'a T>,
+    id: impl Fn(&T) -> &str,
+) -> Vec<&'a T> {
+    let mut keyed: Vec<(u128, &'a T)> = Vec::with_capacity(items.len());
+    for item in items {
+        let bytes = id(item).as_bytes();
+        let mut prefix = [0u8; 16];
+        let n = bytes.len().min(16);
+        prefix[..n].copy_from_slice(&bytes[..n]);
+        keyed.push((u128::from_be_bytes(prefix), item));
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| id(a.1).cmp(id(b.1))));
+    keyed.into_iter().map(|(_, item)| item).collect()
+}
+
 /// `duplicate_id` for an id already taken by an appointment or a hold.
 pub(crate) fn duplicate(kind: &str, id: &str) -> Error {
     Error::new(
         ErrorCode::DuplicateId,
         format!("{kind} `{id}` already exists"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_by_id;
+
+    #[test]
+    fn sorted_by_id_is_the_byte_order_of_the_ids() {
+        let ids: Vec<String> = [
+            "b",
+            "a",
+            "",
+            "ab",
+            "a\0",
+            "a\0\0",
+            "a\0b",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnop\0",
+            "abcdefghijklmnoq",
+            "abcdefghijklmnopa",
+            "s-10-2",
+            "s-1-20",
+            "s-1-2",
+            "zzzzzzzzzzzzzzzzzzzz",
+            "zzzzzzzzzzzzzzzzzzzy",
+            "é",
+            "e\u{301}",
+            "ÿ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let got: Vec<&String> = sorted_by_id(ids.iter(), |s| s.as_str());
+        let mut want: Vec<&String> = ids.iter().collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
 }

@@ -47,6 +47,19 @@ impl Timeline {
         self.items.insert(at, occ);
     }
 
+    /// Appends an interval without keeping the order: [`Timeline::sort`] must follow
+    /// before the timeline is read or changed otherwise (bulk loading).
+    pub(crate) fn push_unsorted(&mut self, occ: Occupied) {
+        self.max_len = self.max_len.max(occ.end - occ.start);
+        self.items.push(occ);
+    }
+
+    /// Restores the order after [`Timeline::push_unsorted`].
+    pub(crate) fn sort(&mut self) {
+        self.items
+            .sort_unstable_by(|a, b| (a.start, &*a.id).cmp(&(b.start, &*b.id)));
+    }
+
     pub(crate) fn remove(&mut self, start: Instant, id: &str) -> bool {
         match self.position(start, id) {
             Ok(i) => {

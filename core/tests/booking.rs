@@ -845,3 +845,62 @@ fn released_holds_free_their_start_and_foreign_changes_are_checked() {
     }];
     fails(&e, ErrorCode::NotFound, |e| e.apply(&change));
 }
+
+#[test]
+fn compacting_the_journal_keeps_the_outbox() {
+    let e = with_patients(&config());
+    e.book(&book_at("p1", "dr-a", 9, 0), early()).expect("book");
+    let drained = e.drain_outbox();
+    assert_eq!(drained.len(), 1);
+    e.book(&book_at("p2", "dr-a", 9, 30), early())
+        .expect("book");
+    e.book(&book_at("p3", "dr-b", 9, 0), early()).expect("book");
+    let (outbox, snap) = (e.outbox(), e.snapshot());
+    assert_eq!(outbox.len(), 2);
+    // Compacting part of the journal, then all of it, changes neither the outbox nor the
+    // snapshot; a drain after it still returns each notification once.
+    let seq = e.last_seq();
+    assert!(e.compact_journal(seq - 1) > 0);
+    assert_eq!(e.outbox(), outbox);
+    assert_eq!(e.snapshot(), snap);
+    assert_eq!(e.compact_journal(seq), 1);
+    assert_eq!(e.outbox(), outbox);
+    assert_eq!(e.snapshot(), snap);
+    e.book(&book_at("p1", "dr-b", 10, 0), early())
+        .expect("book");
+    let out = e.drain_outbox();
+    assert_eq!(out[..2], outbox[..]);
+    assert_eq!(out.len(), 3);
+    assert!(e.outbox().is_empty());
+    // A restored engine has the same outbox.
+    let r = Engine::restore(&snap).expect("restore");
+    assert_eq!(r.outbox(), outbox);
+    assert_eq!(r.snapshot(), snap);
+}
+
+#[test]
+fn a_snapshot_repeating_an_appointment_id_restores_the_last_one() {
+    let e = with_patients(&config());
+    let b = e.book(&book_at("p1", "dr-a", 9, 0), early()).expect("book");
+    let q = on(monday()).practitioner("dr-a");
+    let free_before = hhmm(&search(&e, &q, early()));
+    assert!(!free_before.contains(&"09:00".to_owned()));
+    let mut v: Value = serde_json::from_str(&e.snapshot()).expect("json");
+    let mut later = v["appointments"][0].clone();
+    later["start"] = json!(mon_at(10, 0).to_rfc3339());
+    later["end"] = json!(mon_at(10, 30).to_rfc3339());
+    v["appointments"].as_array_mut().expect("list").push(later);
+    let r = Engine::restore(&v.to_string()).expect("restore");
+    assert_eq!(r.appointment_count(), 1);
+    assert_eq!(
+        r.appointment(&b.appointment.id).expect("kept").start,
+        mon_at(10, 0)
+    );
+    let free = hhmm(&search(&r, &q, early()));
+    assert!(free.contains(&"09:00".to_owned()), "{free:?}");
+    assert!(!free.contains(&"10:00".to_owned()), "{free:?}");
+    // Indexed once: cancelling it frees 10:00 again.
+    r.cancel(&CancelRequest::by_staff(&b.appointment.id, "test"), early())
+        .expect("cancel");
+    assert_eq!(hhmm(&search(&r, &q, early())).len(), free.len() + 1);
+}
