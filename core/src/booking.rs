@@ -840,14 +840,28 @@ impl Engine {
         Ok(hold)
     }
 
-    /// Releases a hold before it expires (the patient walked away explicitly).
-    pub fn release_hold(&self, id: &str) -> Result<Hold> {
+    /// Releases a hold before it expires (the patient walked away explicitly). With an
+    /// `actor` (a portal account), the account needs an active link to the hold's patient
+    /// (DESIGN §6); a hold held for no patient can then only be released by staff (`None`).
+    pub fn release_hold(&self, id: &str, actor: Option<&str>) -> Result<Hold> {
         let mut state = self.write();
         let hold = state
             .holds
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("hold", id))?;
+        match (&hold.patient, actor) {
+            (_, None) => {}
+            (Some(patient), Some(_)) => self.authorize(&state, actor, patient)?,
+            (None, Some(actor)) => {
+                return Err(Error::new(
+                    ErrorCode::NotAuthorized,
+                    format!(
+                        "hold `{id}` is held for no patient; account `{actor}` cannot release                          it (DESIGN §6)"
+                    ),
+                ))
+            }
+        }
         self.commit(&mut state, vec![Delta::RemoveHold { id: id.to_owned() }]);
         Ok(hold)
     }

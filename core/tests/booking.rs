@@ -828,9 +828,13 @@ fn released_holds_free_their_start_and_foreign_changes_are_checked() {
         )
         .expect("hold");
     assert_eq!(rule_of(&e, &q, mon_at(9, 0), early()), Some(10));
-    e.release_hold(&h.id).expect("release");
+    // A portal account cannot release a hold held for no patient.
+    fails(&e, ErrorCode::NotAuthorized, |e| {
+        e.release_hold(&h.id, Some("some-account"))
+    });
+    e.release_hold(&h.id, None).expect("release");
     assert_eq!(rule_of(&e, &q, mon_at(9, 0), early()), None);
-    fails(&e, ErrorCode::NotFound, |e| e.release_hold(&h.id));
+    fails(&e, ErrorCode::NotFound, |e| e.release_hold(&h.id, None));
     // A change naming a practitioner this configuration does not have is refused whole.
     let mut change = e.changes_since(e.last_seq() - 1).expect("last")[0].clone();
     change.seq = e.last_seq() + 1;

@@ -178,6 +178,31 @@ fn a_patient_cannot_see_or_act_for_another_patient() {
         .collect();
     assert_eq!(seen, [mine.appointment.id]);
     assert_ne!(seen[0], theirs.appointment.id);
+    // Holds: another patient's hold cannot be released by this account; its own can.
+    let their_hold = e
+        .hold(
+            &clinic_portal::HoldRequest::new("physio-30", mon_at(11, 0)).patient("p2"),
+            now(),
+        )
+        .expect("p2's hold, by staff");
+    let before = e.snapshot();
+    assert_eq!(
+        e.release_hold(&their_hold.id, Some(&one.id))
+            .expect_err("not their hold")
+            .code(),
+        ErrorCode::NotAuthorized
+    );
+    assert_eq!(e.snapshot(), before);
+    let my_hold = e
+        .hold(
+            &clinic_portal::HoldRequest::new("physio-30", mon_at(11, 30))
+                .patient("p1")
+                .actor(&one.id),
+            now(),
+        )
+        .expect("own hold");
+    e.release_hold(&my_hold.id, Some(&one.id))
+        .expect("own hold released");
 }
 
 #[test]
