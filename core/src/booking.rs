@@ -1257,22 +1257,7 @@ impl Engine {
                 )),
             };
         }
-        let old = state
-            .appointments
-            .get(&request.appointment)
-            .cloned()
-            .ok_or_else(|| Error::not_found("appointment", &request.appointment))?;
-        if !old.status.occupies() {
-            return Err(Error::new(
-                ErrorCode::InvalidTransition,
-                format!(
-                    "appointment `{}` is {}; only pending or booked appointments can be \
-                     cancelled (DESIGN §5)",
-                    old.id,
-                    status_name(old.status)
-                ),
-            ));
-        }
+        let old = occupying_appointment(state, &request.appointment, "cancelled")?;
         let late_cancel_fee = match request.by {
             Canceller::Patient => cancel_cutoff(self, &old, now)?,
             Canceller::Staff => {
@@ -1375,22 +1360,7 @@ impl Engine {
                 )),
             };
         }
-        let old = state
-            .appointments
-            .get(&request.appointment)
-            .cloned()
-            .ok_or_else(|| Error::not_found("appointment", &request.appointment))?;
-        if !old.status.occupies() {
-            return Err(Error::new(
-                ErrorCode::InvalidTransition,
-                format!(
-                    "appointment `{}` is {}; only pending or booked appointments can be \
-                     rescheduled (DESIGN §5)",
-                    old.id,
-                    status_name(old.status)
-                ),
-            ));
-        }
+        let old = occupying_appointment(state, &request.appointment, "rescheduled")?;
         let service = old.service.clone().ok_or_else(|| {
             Error::invalid_input(format!(
                 "appointment `{}` has no service and cannot be rescheduled online",
@@ -1573,6 +1543,28 @@ fn fingerprint<T: Serialize + Clone>(
     let mut r = request.clone();
     strip(&mut r);
     format!("{op}:{}", serde_json::to_string(&r).unwrap_or_default())
+}
+
+/// The appointment `id`, which must be pending or booked to be `verb` (DESIGN §5):
+/// `not_found` or `invalid_transition` otherwise.
+fn occupying_appointment(state: &State, id: &str, verb: &str) -> Result<Appointment> {
+    let old = state
+        .appointments
+        .get(id)
+        .cloned()
+        .ok_or_else(|| Error::not_found("appointment", id))?;
+    if !old.status.occupies() {
+        return Err(Error::new(
+            ErrorCode::InvalidTransition,
+            format!(
+                "appointment `{}` is {}; only pending or booked appointments can be {verb} \
+                 (DESIGN §5)",
+                old.id,
+                status_name(old.status)
+            ),
+        ));
+    }
+    Ok(old)
 }
 
 pub(crate) fn status_name(s: AppointmentStatus) -> &'static str {
