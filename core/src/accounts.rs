@@ -289,28 +289,20 @@ impl Engine {
         self.authorize(state, Some(actor), patient)
     }
 
-    /// A fresh account id `acct-N`, recording the counter in `deltas`.
+    /// The caller's account id, checked, or a fresh `acct-N` (the counter in `deltas`).
     pub(crate) fn new_account_id(
         &self,
         state: &State,
         given: Option<&str>,
         deltas: &mut Vec<Delta>,
     ) -> Result<String> {
-        if let Some(id) = given {
-            if id.trim().is_empty() {
-                return Err(Error::invalid_input("an account id must not be empty"));
-            }
-            if state.accounts.contains_key(id) {
-                return Err(crate::journal::duplicate("account", id));
-            }
-            return Ok(id.to_owned());
-        }
-        loop {
-            let id = self.generate_id(state, "acct", deltas);
-            if !state.accounts.contains_key(&id) {
-                return Ok(id);
-            }
-        }
+        self.new_id(
+            state,
+            given,
+            ("account", "acct"),
+            |s: &State, id: &str| s.accounts.contains_key(id),
+            deltas,
+        )
     }
 
     /// The deltas that link `account` to `patient`, checking the one-`self` rule.

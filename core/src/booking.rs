@@ -648,31 +648,36 @@ impl Engine {
         }
     }
 
-    /// A caller's id, checked: non-empty and unused; or a generated one.
-    fn new_id(
+    /// A caller's id, checked: non-empty and not `taken`; or a generated `prefix-N` that is
+    /// not taken either.
+    pub(crate) fn new_id(
         &self,
         state: &State,
         given: Option<&str>,
-        kind: &str,
-        prefix: &str,
+        (kind, prefix): (&str, &str),
+        taken: impl Fn(&State, &str) -> bool,
         deltas: &mut Vec<Delta>,
     ) -> Result<String> {
         match given {
             Some(id) if id.trim().is_empty() => Err(Error::invalid_input(format!(
-                "a {kind} id must not be empty"
+                "the {kind} id must not be empty"
             ))),
-            Some(id) => {
-                if state.appointments.contains_key(id)
-                    || state.holds.contains_key(id)
-                    || state.registrations.contains_key(id)
-                {
-                    Err(duplicate(kind, id))
-                } else {
-                    Ok(id.to_owned())
+            Some(id) if taken(state, id) => Err(duplicate(kind, id)),
+            Some(id) => Ok(id.to_owned()),
+            None => loop {
+                let id = self.generate_id(state, prefix, deltas);
+                if !taken(state, &id) {
+                    return Ok(id);
                 }
-            }
-            None => Ok(self.generate_id(state, prefix, deltas)),
+            },
         }
+    }
+
+    /// Whether an appointment, hold or registration already has this id (they share ids).
+    pub(crate) fn booking_id_taken(state: &State, id: &str) -> bool {
+        state.appointments.contains_key(id)
+            || state.holds.contains_key(id)
+            || state.registrations.contains_key(id)
     }
 
     /// Puts a notification into `deltas`, numbered after the ones already there.
@@ -807,7 +812,13 @@ impl Engine {
             }
         }
         let mut deltas = Vec::new();
-        let id = self.new_id(state, request.id.as_deref(), "hold", "hold", &mut deltas)?;
+        let id = self.new_id(
+            state,
+            request.id.as_deref(),
+            ("hold", "hold"),
+            Engine::booking_id_taken,
+            &mut deltas,
+        )?;
         let want = Want {
             service: &request.service,
             practitioner: request.practitioner.as_deref(),
@@ -957,8 +968,8 @@ impl Engine {
         let id = self.new_id(
             state,
             request.id.as_deref(),
-            "appointment",
-            "bk",
+            ("appointment", "bk"),
+            Engine::booking_id_taken,
             &mut deltas,
         )?;
         let hold = match &request.hold {

@@ -382,21 +382,13 @@ impl Engine {
         given: Option<&str>,
         deltas: &mut Vec<Delta>,
     ) -> Result<String> {
-        if let Some(id) = given {
-            if id.trim().is_empty() {
-                return Err(Error::invalid_input("an invitation id must not be empty"));
-            }
-            if state.invitations.contains_key(id) {
-                return Err(crate::journal::duplicate("invitation", id));
-            }
-            return Ok(id.to_owned());
-        }
-        loop {
-            let id = self.generate_id(state, "inv", deltas);
-            if !state.invitations.contains_key(&id) {
-                return Ok(id);
-            }
-        }
+        self.new_id(
+            state,
+            given,
+            ("invitation", "inv"),
+            |s: &State, id: &str| s.invitations.contains_key(id),
+            deltas,
+        )
     }
 
     pub(crate) fn has_self_account(&self, state: &State, patient: &str) -> bool {
