@@ -25,36 +25,7 @@ pub fn now() -> DateTime<Utc> {
 /// The configuration with `practitioners` practitioners, W1's otherwise (a horizon of 1000
 /// days so that no window is cut).
 pub fn config_json(practitioners: usize) -> String {
-    let practitioners: Vec<serde_json::Value> = (0..practitioners)
-        .map(|h| {
-            let blocks: Vec<serde_json::Value> = ["mon", "tue", "wed", "thu", "fri"]
-                .iter()
-                .map(|d| {
-                    serde_json::json!({"weekday": d, "start": "09:00", "end": "17:00",
-                                       "schedule_type": "treatment"})
-                })
-                .collect();
-            serde_json::json!({
-                "id": format!("p{h}"),
-                "schedule_types": ["treatment"],
-                "availability": [{"start_date": "2020-01-01", "blocks": blocks}]
-            })
-        })
-        .collect();
-    serde_json::json!({
-        "portal": {"scheduling": {
-            "start_interval_minutes": 15,
-            "min_hours_before_booking": 2,
-            "max_days_ahead": 1000,
-            "allow_no_preference": true
-        }},
-        "clinics": [{"id": "toronto", "name": "Toronto", "time_zone": "America/Toronto"}],
-        "schedule_types": [{"id": "treatment", "name": "Treatment"}],
-        "practitioners": practitioners,
-        "services": [{"id": "treat-30", "name": "Treatment 30", "duration_minutes": 30,
-                      "schedule_types": ["treatment"]}]
-    })
-    .to_string()
+    crate::w1::config_json_with(practitioners, 1000)
 }
 
 /// `each` appointments per practitioner for `practitioners` practitioners, on local dates

@@ -59,7 +59,13 @@ pub fn now() -> DateTime<Utc> {
 
 /// The W1 configuration as JSON.
 pub fn config_json() -> String {
-    let practitioners: Vec<serde_json::Value> = (0..PRACTITIONERS)
+    config_json_with(PRACTITIONERS, 400)
+}
+
+/// W1's configuration with `practitioners` practitioners (`p0`, `p1`, …) and the given
+/// booking horizon; the scaling benches grow it.
+pub fn config_json_with(practitioners: usize, max_days_ahead: u32) -> String {
+    let practitioners: Vec<serde_json::Value> = (0..practitioners)
         .map(|h| {
             let blocks: Vec<serde_json::Value> = ["mon", "tue", "wed", "thu", "fri"]
                 .iter()
@@ -71,7 +77,7 @@ pub fn config_json() -> String {
                 "id": format!("p{h}"),
                 "name": format!("Practitioner {h}"),
                 "schedule_types": ["treatment"],
-                "availability": [{"start_date": "2026-01-01", "blocks": blocks}]
+                "availability": [{"start_date": "2020-01-01", "blocks": blocks}]
             })
         })
         .collect();
@@ -79,7 +85,7 @@ pub fn config_json() -> String {
         "portal": {"scheduling": {
             "start_interval_minutes": 15,
             "min_hours_before_booking": 2,
-            "max_days_ahead": 400,
+            "max_days_ahead": max_days_ahead,
             "allow_no_preference": true
         }},
         "clinics": [{"id": "toronto", "name": "Toronto", "time_zone": "America/Toronto"}],
