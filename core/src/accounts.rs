@@ -114,6 +114,13 @@ pub struct AccountLink {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+impl AccountLink {
+    /// An active `self` link: the patient's own account (at most one per patient).
+    pub fn is_active_self(&self) -> bool {
+        self.active && self.relationship == Relationship::Own
+    }
+}
+
 /// A pending password reset: only the token's digest is kept (DESIGN §6).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,12 +326,11 @@ impl Engine {
             return Err(Error::not_found("patient", patient));
         }
         if relationship == Relationship::Own {
-            if let Some(mine) = state.links.values().find(|l| {
-                l.account == account
-                    && l.active
-                    && l.relationship == Relationship::Own
-                    && l.patient != patient
-            }) {
+            if let Some(mine) = state
+                .links
+                .values()
+                .find(|l| l.account == account && l.is_active_self() && l.patient != patient)
+            {
                 return Err(Error::invalid_input(format!(
                     "account `{account}` is already the self account of patient `{}`; an \
                      account is self for one patient and guardian or carer for others \
@@ -332,12 +338,11 @@ impl Engine {
                     mine.patient
                 )));
             }
-            if let Some(other) = state.links.values().find(|l| {
-                l.patient == patient
-                    && l.active
-                    && l.relationship == Relationship::Own
-                    && l.account != account
-            }) {
+            if let Some(other) = state
+                .links
+                .values()
+                .find(|l| l.patient == patient && l.is_active_self() && l.account != account)
+            {
                 return Err(Error::invalid_input(format!(
                     "patient `{patient}` already has a self account (`{}`); a patient has at \
                      most one (DESIGN §6)",

@@ -395,7 +395,7 @@ impl Engine {
         state
             .links
             .values()
-            .any(|l| l.patient == patient && l.active && l.relationship == Relationship::Own)
+            .any(|l| l.patient == patient && l.is_active_self())
     }
 
     /// Resends an invitation that was not accepted: a new token replaces the old one (which

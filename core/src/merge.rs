@@ -205,7 +205,7 @@ impl Engine {
             state
                 .links
                 .values()
-                .find(|l| l.patient == p && l.active && l.relationship == Relationship::Own)
+                .find(|l| l.patient == p && l.is_active_self())
                 .map(|l| l.account.clone())
         };
         if let (Some(a), Some(b)) = (own(state, keep), own(state, merge)) {
