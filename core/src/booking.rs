@@ -519,13 +519,13 @@ impl Engine {
     ) -> Result<Placed> {
         check_instant("start", want.start)?;
         check_instant("now", now)?;
-        let si = *self
+        let si = *state
             .practice
             .service_ix
             .get(want.service)
             .ok_or_else(|| Error::not_found("service", want.service))?;
         if want.practitioner.is_none()
-            && !self.practice.config.portal.scheduling.allow_no_preference
+            && !state.practice.config.portal.scheduling.allow_no_preference
         {
             return Err(refusal_error(&crate::availability::refuse(
                 12,
@@ -546,17 +546,23 @@ impl Engine {
             actor: None,
         };
         let now_s = now.timestamp();
-        let e = explain::explain(&self.practice, state, &query, want.start.timestamp(), now_s)?;
+        let e = explain::explain(
+            &state.practice,
+            state,
+            &query,
+            want.start.timestamp(),
+            now_s,
+        )?;
         if let Some(refusal) = e.refusal() {
             return Err(refusal_error(&refusal));
         }
         let mut best: Option<(usize, Ix, Ix)> = None;
         for v in e.practitioners.iter().filter(|v| v.offered) {
             let (Some(&p), Some(&c)) = (
-                self.practice.practitioner_ix.get(&v.practitioner),
+                state.practice.practitioner_ix.get(&v.practitioner),
                 v.clinic
                     .as_ref()
-                    .and_then(|c| self.practice.clinic_ix.get(c)),
+                    .and_then(|c| state.practice.clinic_ix.get(c)),
             ) else {
                 continue;
             };
@@ -571,7 +577,7 @@ impl Engine {
                 "explain offered a start without a practitioner",
             )
         })?;
-        let minutes = i64::from(self.practice.services[si].duration_minutes);
+        let minutes = i64::from(state.practice.services[si].duration_minutes);
         Ok(Placed {
             practitioner,
             clinic,
@@ -584,7 +590,7 @@ impl Engine {
     /// Rule 12: how many occupying entries the practitioner has on the clinic-local day of
     /// `start`.
     fn day_load(&self, state: &State, p: Ix, clinic: Ix, start: DateTime<Utc>, now: i64) -> usize {
-        let tz = self.practice.clinics[clinic].tz;
+        let tz = state.practice.clinics[clinic].tz;
         let frame = DayFrame::new(tz, wall_of(tz, start.timestamp()).date());
         state.occupancy.timeline(p).map_or(0, |t| {
             t.overlapping(frame.midnight, frame.next_midnight)
@@ -725,9 +731,14 @@ impl Engine {
     }
 
     /// An instant as RFC 3339 in the clinic's zone (UTC without a known clinic).
-    pub(crate) fn local_rfc3339(&self, clinic: Option<&str>, at: DateTime<Utc>) -> String {
-        match clinic.and_then(|c| self.practice.clinic_ix.get(c)) {
-            Some(&c) => at.with_timezone(&self.practice.clinics[c].tz).to_rfc3339(),
+    pub(crate) fn local_rfc3339(
+        &self,
+        state: &State,
+        clinic: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> String {
+        match clinic.and_then(|c| state.practice.clinic_ix.get(c)) {
+            Some(&c) => at.with_timezone(&state.practice.clinics[c].tz).to_rfc3339(),
             None => at.to_rfc3339(),
         }
     }
@@ -738,10 +749,10 @@ impl Engine {
             .and_then(|p| p.email.as_deref())
     }
 
-    pub(crate) fn clinic_of(&self, a: &Appointment) -> Option<Ix> {
+    pub(crate) fn clinic_of(&self, state: &State, a: &Appointment) -> Option<Ix> {
         a.clinic
             .as_ref()
-            .and_then(|c| self.practice.clinic_ix.get(c))
+            .and_then(|c| state.practice.clinic_ix.get(c))
             .copied()
     }
 
@@ -831,14 +842,14 @@ impl Engine {
         if let Some(p) = &request.patient {
             self.patient_conflicts(state, p, &placed, None, now)?;
         }
-        let minutes = i64::from(self.practice.config.portal.scheduling.hold_minutes);
+        let minutes = i64::from(state.practice.config.portal.scheduling.hold_minutes);
         let hold = Hold {
             id,
             patient: request.patient.clone(),
-            practitioner: self.practice.practitioners[placed.practitioner]
+            practitioner: state.practice.practitioners[placed.practitioner]
                 .id
                 .to_string(),
-            clinic: self.practice.clinics[placed.clinic].id.to_string(),
+            clinic: state.practice.clinics[placed.clinic].id.to_string(),
             service: request.service.clone(),
             start: placed.start,
             end: placed.end,
@@ -1011,8 +1022,8 @@ impl Engine {
             self.patient_conflicts(state, &patient.id, &placed, skip, now)?;
             Ok::<_, Error>(placed)
         })?;
-        if consent_needed(self, state, &patient.id) && !request.consent_given {
-            let version = self.practice.config.portal.consent.version.as_deref();
+        if consent_needed(state, &patient.id) && !request.consent_given {
+            let version = state.practice.config.portal.consent.version.as_deref();
             return Err(Error::new(
                 ErrorCode::ConsentRequired,
                 format!(
@@ -1024,23 +1035,23 @@ impl Engine {
             ));
         }
         let consent = request.consent_given.then(|| ConsentRecord {
-            version: self.practice.config.portal.consent.version.clone(),
+            version: state.practice.config.portal.consent.version.clone(),
             accepted_at: now,
         });
         let appointment = Appointment {
             id,
-            practitioner: self.practice.practitioners[placed.practitioner]
+            practitioner: state.practice.practitioners[placed.practitioner]
                 .id
                 .to_string(),
-            clinic: Some(self.practice.clinics[placed.clinic].id.to_string()),
+            clinic: Some(state.practice.clinics[placed.clinic].id.to_string()),
             service: Some(service.clone()),
             patient: Some(patient.id.clone()),
             start: placed.start,
             end: placed.end,
-            status: status_on_booking(self),
+            status: status_on_booking(state),
             source: Source::Portal,
         };
-        let scheduling = &self.practice.config.portal.scheduling;
+        let scheduling = &state.practice.config.portal.scheduling;
         let details = BookingDetails {
             appointment: appointment.id.clone(),
             requested_at: Some(now),
@@ -1123,7 +1134,7 @@ impl Engine {
                 ErrorCode::HoldExpired,
                 format!(
                     "hold `{id}` expired at {}; search again and hold a new start",
-                    self.local_rfc3339(Some(&h.clinic), h.expires_at)
+                    self.local_rfc3339(state, Some(&h.clinic), h.expires_at)
                 ),
             ));
         }
@@ -1134,25 +1145,25 @@ impl Engine {
         let a = &booking.appointment;
         let data = json!({
             "appointment": a,
-            "start_local": self.local_rfc3339(a.clinic.as_deref(), a.start),
+            "start_local": self.local_rfc3339(state, a.clinic.as_deref(), a.start),
             "details": booking.details,
             "patient_email": self.patient_email(state, a.patient.as_deref()),
         });
-        let n = &self.practice.config.portal.notifications;
+        let n = &state.practice.config.portal.notifications;
         if a.status == AppointmentStatus::Pending {
             let mut to = Recipients::default();
-            match &self.practice.config.portal.scheduling.pending_notify_email {
+            match &state.practice.config.portal.scheduling.pending_notify_email {
                 Some(e) => to.add(Some(e)),
-                None => to.add(practitioner_address(&self.practice, &a.practitioner)),
+                None => to.add(practitioner_address(&state.practice, &a.practitioner)),
             };
             self.notify(state, deltas, NotificationKind::PendingRequest, to, data);
         } else {
             let mut to = Recipients::default();
             if n.booked_to_clinic {
-                to.add(clinic_address(&self.practice, self.clinic_of(a)));
+                to.add(clinic_address(&state.practice, self.clinic_of(state, a)));
             }
             if n.booked_to_practitioner {
-                to.add(practitioner_address(&self.practice, &a.practitioner));
+                to.add(practitioner_address(&state.practice, &a.practitioner));
             }
             self.notify(state, deltas, NotificationKind::BookedInPortal, to, data);
         }
@@ -1219,7 +1230,7 @@ impl Engine {
         recipients.add(self.patient_email(state, appointment.patient.as_deref()));
         let data = json!({
             "appointment": appointment,
-            "start_local": self.local_rfc3339(appointment.clinic.as_deref(), appointment.start),
+            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
             "note": request.note,
         });
         let mut deltas = vec![
@@ -1270,7 +1281,7 @@ impl Engine {
         }
         let old = occupying_appointment(state, &request.appointment, "cancelled")?;
         let late_cancel_fee = match request.by {
-            Canceller::Patient => cancel_cutoff(self, &old, now)?,
+            Canceller::Patient => cancel_cutoff(self, state, &old, now)?,
             Canceller::Staff => {
                 if request
                     .reason
@@ -1301,10 +1312,13 @@ impl Engine {
         let mut recipients = Recipients::default();
         recipients
             .add(self.patient_email(state, appointment.patient.as_deref()))
-            .add(clinic_address(&self.practice, self.clinic_of(&appointment)));
+            .add(clinic_address(
+                &state.practice,
+                self.clinic_of(state, &appointment),
+            ));
         let data = json!({
             "appointment": appointment,
-            "start_local": self.local_rfc3339(appointment.clinic.as_deref(), appointment.start),
+            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
             "by": request.by,
             "reason": request.reason,
             "late_cancel_fee": late_cancel_fee,
@@ -1378,7 +1392,7 @@ impl Engine {
                 old.id
             ))
         })?;
-        cancel_cutoff(self, &old, now)?;
+        cancel_cutoff(self, state, &old, now)?;
         let mut details = state
             .bookings
             .get(&old.id)
@@ -1407,13 +1421,13 @@ impl Engine {
             Ok::<_, Error>(placed)
         })?;
         let appointment = Appointment {
-            practitioner: self.practice.practitioners[placed.practitioner]
+            practitioner: state.practice.practitioners[placed.practitioner]
                 .id
                 .to_string(),
-            clinic: Some(self.practice.clinics[placed.clinic].id.to_string()),
+            clinic: Some(state.practice.clinics[placed.clinic].id.to_string()),
             start: placed.start,
             end: placed.end,
-            status: status_on_booking(self),
+            status: status_on_booking(state),
             ..old.clone()
         };
         details.rescheduled_from = Some(old.start);
@@ -1422,12 +1436,12 @@ impl Engine {
         let mut recipients = Recipients::default();
         recipients
             .add(self.patient_email(state, appointment.patient.as_deref()))
-            .add(clinic_address(&self.practice, Some(placed.clinic)));
+            .add(clinic_address(&state.practice, Some(placed.clinic)));
         let data = json!({
             "before": old,
             "appointment": appointment,
-            "before_start_local": self.local_rfc3339(old.clinic.as_deref(), old.start),
-            "start_local": self.local_rfc3339(appointment.clinic.as_deref(), appointment.start),
+            "before_start_local": self.local_rfc3339(state, old.clinic.as_deref(), old.start),
+            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
         });
         let mut deltas = vec![
             Delta::PutAppointment {
@@ -1483,7 +1497,7 @@ impl Engine {
         if !state.patients.contains_key(patient) {
             return Err(Error::not_found("patient", patient));
         }
-        if !self
+        if !state
             .practice
             .config
             .portal
@@ -1493,7 +1507,7 @@ impl Engine {
             return Ok(None);
         }
         let mut to = Recipients::default();
-        to.add(clinic_address(&self.practice, None));
+        to.add(clinic_address(&state.practice, None));
         let mut deltas = Vec::new();
         let data = json!({"patient": patient, "form": form, "completed_at": now});
         self.notify(

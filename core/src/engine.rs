@@ -144,9 +144,12 @@ pub(crate) enum Outboxed {
     },
 }
 
-/// Everything that changes while the engine runs.
-#[derive(Debug, Default)]
+/// Everything that changes while the engine runs, the compiled configuration included
+/// (reconfiguration swaps it under the same lock as the data it indexes).
+#[derive(Debug)]
 pub(crate) struct State {
+    /// The compiled configuration; occupancy timelines are indexed by its practitioners.
+    pub(crate) practice: Arc<Practice>,
     pub(crate) patients: HashMap<String, Patient>,
     pub(crate) appointments: Appointments,
     pub(crate) occupancy: Occupancy,
@@ -191,6 +194,36 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// An empty state running `practice`.
+    pub(crate) fn new(practice: Arc<Practice>) -> State {
+        let timelines = vec![Timeline::default(); practice.practitioners.len()];
+        State {
+            practice,
+            patients: HashMap::new(),
+            appointments: Appointments::default(),
+            occupancy: Occupancy { timelines },
+            patient_appointments: HashMap::new(),
+            bookings: BTreeMap::new(),
+            holds: BTreeMap::new(),
+            consents: BTreeMap::new(),
+            idempotency: BTreeMap::new(),
+            registrations: BTreeMap::new(),
+            outbox: BTreeMap::new(),
+            next_notification: 0,
+            accounts: BTreeMap::new(),
+            usernames: HashMap::new(),
+            skeletons: HashMap::new(),
+            links: BTreeMap::new(),
+            invitations: BTreeMap::new(),
+            resets: BTreeMap::new(),
+            signups: BTreeMap::new(),
+            merges: BTreeMap::new(),
+            next_id: 0,
+            seq: 0,
+            journal: Vec::new(),
+        }
+    }
+
     /// The notifications in the outbox, oldest first.
     pub(crate) fn outbox_notifications(&self) -> impl Iterator<Item = &Notification> + '_ {
         self.outbox.iter().filter_map(|(&id, entry)| {
@@ -242,7 +275,6 @@ impl State {
 /// ```
 #[derive(Debug)]
 pub struct Engine {
-    pub(crate) practice: Arc<Practice>,
     pub(crate) state: RwLock<State>,
 }
 
@@ -255,13 +287,8 @@ impl Engine {
     /// Builds an engine from a configuration; `invalid_config` lists every error.
     pub fn new(config: Config) -> Result<Engine> {
         let practice = practice::compile(config).map_err(Error::invalid_config)?;
-        let timelines = vec![Timeline::default(); practice.practitioners.len()];
         Ok(Engine {
-            practice: Arc::new(practice),
-            state: RwLock::new(State {
-                occupancy: Occupancy { timelines },
-                ..State::default()
-            }),
+            state: RwLock::new(State::new(Arc::new(practice))),
         })
     }
 
@@ -278,14 +305,19 @@ impl Engine {
         }
     }
 
-    /// The configuration the engine runs.
-    pub fn config(&self) -> &Config {
-        &self.practice.config
+    /// The configuration the engine runs (a copy: [`Engine::reconfigure`] may replace it).
+    pub fn config(&self) -> Config {
+        self.read().practice.config.clone()
     }
 
-    /// Warnings about the loaded configuration (it has no errors, or it would not load).
-    pub fn warnings(&self) -> &[Diagnostic] {
-        &self.practice.warnings
+    /// Warnings about the running configuration (it has no errors, or it would not load).
+    pub fn warnings(&self) -> Vec<Diagnostic> {
+        self.read().practice.warnings.clone()
+    }
+
+    /// The running compiled configuration (a reference-counted copy of the pointer).
+    pub(crate) fn practice(&self) -> Arc<Practice> {
+        Arc::clone(&self.read().practice)
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
@@ -304,16 +336,17 @@ impl Engine {
 
     /// Adds a patient, or replaces the one with the same id.
     pub fn upsert_patient(&self, patient: Patient) -> Result<()> {
+        let mut state = self.write();
         if patient.id.trim().is_empty() {
             return Err(Error::invalid_input("a patient needs a non-empty id"));
         }
         for p in &patient.allowed_practitioners {
-            if !self.practice.practitioner_ix.contains_key(p) {
+            if !state.practice.practitioner_ix.contains_key(p) {
                 return Err(Error::not_found("practitioner", p));
             }
         }
         if let Some(r) = &patient.referral_type {
-            if !self
+            if !state
                 .practice
                 .config
                 .referral_types
@@ -323,7 +356,6 @@ impl Engine {
                 return Err(Error::not_found("referral type", r));
             }
         }
-        let mut state = self.write();
         self.commit(&mut state, vec![Delta::PutPatient { patient }]);
         Ok(())
     }
@@ -383,18 +415,18 @@ impl Engine {
         if a.id.trim().is_empty() {
             return Err(Error::invalid_input("an appointment needs a non-empty id"));
         }
-        let p = *self
+        let p = *state
             .practice
             .practitioner_ix
             .get(&a.practitioner)
             .ok_or_else(|| Error::not_found("practitioner", &a.practitioner))?;
         if let Some(c) = &a.clinic {
-            if !self.practice.clinic_ix.contains_key(c) {
+            if !state.practice.clinic_ix.contains_key(c) {
                 return Err(Error::not_found("clinic", c));
             }
         }
         if let Some(s) = &a.service {
-            if !self.practice.service_ix.contains_key(s) {
+            if !state.practice.service_ix.contains_key(s) {
                 return Err(Error::not_found("service", s));
             }
         }
@@ -419,17 +451,13 @@ impl Engine {
     }
 
     /// What an appointment occupies (its service's buffers included), if it occupies.
-    pub(crate) fn occupied(&self, a: &Appointment) -> Option<Occupied> {
+    pub(crate) fn occupied(&self, practice: &Practice, a: &Appointment) -> Option<Occupied> {
         if !a.status.occupies() {
             return None;
         }
         let (start, end) = (a.start.timestamp(), a.end.timestamp());
-        let (start, end) = match a
-            .service
-            .as_ref()
-            .and_then(|s| self.practice.service_ix.get(s))
-        {
-            Some(&si) => availability::occupied_span(&self.practice.services[si], start, end),
+        let (start, end) = match a.service.as_ref().and_then(|s| practice.service_ix.get(s)) {
+            Some(&si) => availability::occupied_span(&practice.services[si], start, end),
             None => (start, end),
         };
         Some(Occupied {
@@ -442,8 +470,8 @@ impl Engine {
 
     pub(crate) fn index(&self, state: &mut State, a: &Appointment) {
         if let (Some(occ), Some(&p)) = (
-            self.occupied(a),
-            self.practice.practitioner_ix.get(&a.practitioner),
+            self.occupied(&state.practice, a),
+            state.practice.practitioner_ix.get(&a.practitioner),
         ) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
                 t.insert(occ);
@@ -471,14 +499,15 @@ impl Engine {
         appointments: impl Iterator<Item = &'a Appointment>,
     ) {
         let State {
+            practice,
             occupancy,
             patient_appointments,
             ..
         } = state;
         for a in appointments {
             if let (Some(occ), Some(&p)) = (
-                self.occupied(a),
-                self.practice.practitioner_ix.get(&a.practitioner),
+                self.occupied(practice, a),
+                practice.practitioner_ix.get(&a.practitioner),
             ) {
                 if let Some(t) = occupancy.timeline_mut(p) {
                     t.push_unsorted(occ);
@@ -510,8 +539,8 @@ impl Engine {
 
     pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {
         if let (Some(occ), Some(&p)) = (
-            self.occupied(a),
-            self.practice.practitioner_ix.get(&a.practitioner),
+            self.occupied(&state.practice, a),
+            state.practice.practitioner_ix.get(&a.practitioner),
         ) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
                 t.remove(occ.start, &occ.id);
@@ -623,7 +652,7 @@ impl Engine {
         check_instant("now", now)?;
         let state = self.read();
         self.authorize_query(&state, query)?;
-        availability::search(&self.practice, &state, query, now.timestamp())
+        availability::search(&state.practice, &state, query, now.timestamp())
     }
 
     /// Why `start` is or is not offered for `query`, as of `now`.
@@ -638,7 +667,7 @@ impl Engine {
         let state = self.read();
         self.authorize_query(&state, query)?;
         explain::explain(
-            &self.practice,
+            &state.practice,
             &state,
             query,
             start.timestamp(),
@@ -648,22 +677,24 @@ impl Engine {
 
     /// Which practitioners can offer a service online, and why the others cannot.
     pub fn service_report(&self, service: &str) -> Result<ServiceReport> {
-        let si = *self
+        let state = self.read();
+        let si = *state
             .practice
             .service_ix
             .get(service)
             .ok_or_else(|| Error::not_found("service", service))?;
-        Ok(explain::service_report(&self.practice, si))
+        Ok(explain::service_report(&state.practice, si))
     }
 
     /// The HTML of the embeddable "Book an appointment" button, linking to `booking_url`
     /// (or, when `None`, to `portal.login_url`).
     pub fn book_button_html(&self, booking_url: Option<&str>) -> Result<String> {
+        let state = self.read();
         let url = booking_url
-            .or(self.practice.config.portal.login_url.as_deref())
+            .or(state.practice.config.portal.login_url.as_deref())
             .ok_or_else(|| {
                 Error::invalid_input("no booking URL given and portal.login_url is not set")
             })?;
-        Ok(self.practice.config.portal.widgets.book_button.html(url))
+        Ok(state.practice.config.portal.widgets.book_button.html(url))
     }
 }

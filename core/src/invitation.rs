@@ -227,7 +227,7 @@ impl Engine {
     }
 
     /// `Ok` when the invitation can be redeemed at `now`.
-    fn check_redeemable(&self, inv: &Invitation, now: DateTime<Utc>) -> Result<()> {
+    fn check_redeemable(&self, state: &State, inv: &Invitation, now: DateTime<Utc>) -> Result<()> {
         if inv.accepted_at.is_some() {
             return Err(invalid_token());
         }
@@ -239,7 +239,7 @@ impl Engine {
                      clinic to resend it",
                     inv.id,
                     inv.expires_at.to_rfc3339(),
-                    self.practice.config.portal.invitation_ttl_hours
+                    state.practice.config.portal.invitation_ttl_hours
                 ),
             ));
         }
@@ -289,7 +289,7 @@ impl Engine {
             email,
         } = target;
         let token = SecretToken::generate()?;
-        let hours = i64::from(self.practice.config.portal.invitation_ttl_hours);
+        let hours = i64::from(state.practice.config.portal.invitation_ttl_hours);
         let invitation = Invitation {
             id,
             patient: patient.to_owned(),
@@ -311,7 +311,7 @@ impl Engine {
             "patient": patient,
             "relationship": relationship,
             "expires_at": invitation.expires_at,
-            "login_url": self.practice.config.portal.login_url,
+            "login_url": state.practice.config.portal.login_url,
         });
         let notification = self.notify_with_token(
             state,
@@ -514,7 +514,7 @@ impl Engine {
             let inv = self
                 .find_invitation(&state, &request.token)
                 .ok_or_else(invalid_token)?;
-            self.check_redeemable(&inv, now)?;
+            self.check_redeemable(&state, &inv, now)?;
             match (&request.authenticated_account, &request.password) {
                 (Some(_), _) => None,
                 (None, Some(p)) => {
@@ -534,7 +534,7 @@ impl Engine {
         let inv = self
             .find_invitation(state, &request.token)
             .ok_or_else(invalid_token)?;
-        self.check_redeemable(&inv, now)?;
+        self.check_redeemable(state, &inv, now)?;
         let mut deltas = Vec::new();
         let account = match (&request.authenticated_account, hash) {
             (Some(a), _) => state

@@ -20,6 +20,7 @@ use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
 use crate::occupancy::Occupied;
 use crate::outbox::Notification;
+use crate::practice::Practice;
 use crate::program::Registration;
 use crate::signup::Signup;
 use crate::{Engine, Error, ErrorCode, Result};
@@ -286,12 +287,10 @@ impl Engine {
 
     /// What a hold occupies: like a pending booking of its service (buffers included),
     /// until it expires (DESIGN §5, holds).
-    fn hold_occupied(&self, hold: &Hold) -> Occupied {
+    fn hold_occupied(&self, practice: &Practice, hold: &Hold) -> Occupied {
         let (start, end) = (hold.start.timestamp(), hold.end.timestamp());
-        let (start, end) = match self.practice.service_ix.get(&hold.service) {
-            Some(&si) => {
-                crate::availability::occupied_span(&self.practice.services[si], start, end)
-            }
+        let (start, end) = match practice.service_ix.get(&hold.service) {
+            Some(&si) => crate::availability::occupied_span(&practice.services[si], start, end),
             None => (start, end),
         };
         Occupied {
@@ -303,16 +302,16 @@ impl Engine {
     }
 
     pub(crate) fn index_hold(&self, state: &mut State, hold: &Hold) {
-        if let Some(&p) = self.practice.practitioner_ix.get(&hold.practitioner) {
+        if let Some(&p) = state.practice.practitioner_ix.get(&hold.practitioner) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
-                t.insert(self.hold_occupied(hold));
+                t.insert(self.hold_occupied(&state.practice, hold));
             }
         }
     }
 
     pub(crate) fn unindex_hold(&self, state: &mut State, hold: &Hold) {
-        let occ = self.hold_occupied(hold);
-        if let Some(&p) = self.practice.practitioner_ix.get(&hold.practitioner) {
+        let occ = self.hold_occupied(&state.practice, hold);
+        if let Some(&p) = state.practice.practitioner_ix.get(&hold.practitioner) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
                 t.remove(occ.start, &occ.id);
             }
@@ -435,11 +434,13 @@ impl Engine {
 
     /// Checks that a delta from outside refers to entities this configuration knows, so
     /// that applying it cannot leave the occupancy index inconsistent.
-    fn check_delta(&self, delta: &Delta) -> Result<()> {
+    fn check_delta(&self, state: &State, delta: &Delta) -> Result<()> {
         match delta {
-            Delta::PutAppointment { appointment } => self.check_appointment_delta(appointment),
+            Delta::PutAppointment { appointment } => {
+                self.check_appointment_delta(state, appointment)
+            }
             Delta::PutHold { hold } => {
-                if !self
+                if !state
                     .practice
                     .practitioner_ix
                     .contains_key(&hold.practitioner)
@@ -453,8 +454,8 @@ impl Engine {
     }
 
     /// [`Engine::check_delta`] of a `put_appointment`.
-    fn check_appointment_delta(&self, appointment: &Appointment) -> Result<()> {
-        if !self
+    fn check_appointment_delta(&self, state: &State, appointment: &Appointment) -> Result<()> {
+        if !state
             .practice
             .practitioner_ix
             .contains_key(&appointment.practitioner)
@@ -525,7 +526,7 @@ impl Engine {
             )));
         }
         for d in &change.deltas {
-            self.check_delta(d)?;
+            self.check_delta(&state, d)?;
         }
         Ok(self.commit(&mut state, change.deltas.clone()))
     }
@@ -542,7 +543,7 @@ impl Engine {
             seq: state.seq,
             next_id: state.next_id,
             next_notification: state.next_notification,
-            config: &self.practice.config,
+            config: &state.practice.config,
             patients,
             appointments,
             bookings: state.bookings.values().collect(),
@@ -601,7 +602,7 @@ impl Engine {
             // replayed change) mean indexing again from the set.
             let appointments = snapshot.appointments;
             for appointment in &appointments {
-                engine.check_appointment_delta(appointment)?;
+                engine.check_appointment_delta(state, appointment)?;
             }
             engine.index_all_appointments(state, appointments.iter().map(|a| &**a));
             state.appointments.reserve(appointments.len());
@@ -624,7 +625,7 @@ impl Engine {
             }
             for hold in snapshot.holds {
                 let delta = Delta::PutHold { hold };
-                engine.check_delta(&delta)?;
+                engine.check_delta(state, &delta)?;
                 engine.apply_delta(state, &delta);
             }
             state.consents = snapshot.consents;

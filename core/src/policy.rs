@@ -14,8 +14,8 @@ use crate::zone::{wall_of, DayFrame};
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// DESIGN §5: a portal booking is `booked` at once with `auto_accept`, else `pending`.
-pub(crate) fn status_on_booking(engine: &Engine) -> AppointmentStatus {
-    if engine.practice.config.portal.scheduling.auto_accept {
+pub(crate) fn status_on_booking(state: &State) -> AppointmentStatus {
+    if state.practice.config.portal.scheduling.auto_accept {
         AppointmentStatus::Booked
     } else {
         AppointmentStatus::Pending
@@ -25,8 +25,8 @@ pub(crate) fn status_on_booking(engine: &Engine) -> AppointmentStatus {
 /// DESIGN §5: whether this booking needs the scheduling consent — when
 /// `portal.consent.required`, on every booking with `every_time`, otherwise once per
 /// patient and consent version.
-pub(crate) fn consent_needed(engine: &Engine, state: &State, patient: &str) -> bool {
-    let c = &engine.practice.config.portal.consent;
+pub(crate) fn consent_needed(state: &State, patient: &str) -> bool {
+    let c = &state.practice.config.portal.consent;
     c.required
         && (c.every_time
             || state
@@ -39,10 +39,11 @@ pub(crate) fn consent_needed(engine: &Engine, state: &State, patient: &str) -> b
 /// starting at `start` at `now`; `cancel_window_closed` otherwise.
 pub(crate) fn cancel_cutoff(
     engine: &Engine,
+    state: &State,
     appointment: &Appointment,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let s = &engine.practice.config.portal.scheduling;
+    let s = &state.practice.config.portal.scheduling;
     if !s.allow_patient_cancel {
         return Err(Error::new(
             ErrorCode::CancelWindowClosed,
@@ -61,9 +62,9 @@ pub(crate) fn cancel_cutoff(
                 "appointment `{}` starts at {}; online cancellation closes {} hour(s) before \
                  (portal.scheduling.min_hours_before_cancel), at {}",
                 appointment.id,
-                engine.local_rfc3339(appointment.clinic.as_deref(), appointment.start),
+                engine.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
                 s.min_hours_before_cancel,
-                engine.local_rfc3339(appointment.clinic.as_deref(), cutoff)
+                engine.local_rfc3339(state, appointment.clinic.as_deref(), cutoff)
             ),
         ));
     }
@@ -104,8 +105,8 @@ impl Engine {
                 format!(
                     "patient `{patient}` already has appointment `{}` from {} to {}",
                     a.id,
-                    self.local_rfc3339(a.clinic.as_deref(), a.start),
-                    self.local_rfc3339(a.clinic.as_deref(), a.end)
+                    self.local_rfc3339(state, a.clinic.as_deref(), a.start),
+                    self.local_rfc3339(state, a.clinic.as_deref(), a.end)
                 ),
             ));
         }
@@ -120,12 +121,12 @@ impl Engine {
                 ErrorCode::PatientBusy,
                 format!(
                     "patient `{patient}` already holds {} (hold `{}`)",
-                    self.local_rfc3339(Some(&h.clinic), h.start),
+                    self.local_rfc3339(state, Some(&h.clinic), h.start),
                     h.id
                 ),
             ));
         }
-        let s = &self.practice.config.portal.scheduling;
+        let s = &state.practice.config.portal.scheduling;
         if let Some(max) = s.max_future_bookings_per_patient {
             let future = mine.iter().filter(|a| a.start > now).count();
             if future >= max as usize {
@@ -139,7 +140,7 @@ impl Engine {
             }
         }
         if let Some(max) = s.max_bookings_per_day {
-            let tz = self.practice.clinics[placed.clinic].tz;
+            let tz = state.practice.clinics[placed.clinic].tz;
             let day = wall_of(tz, placed.start.timestamp()).date();
             let that_day = mine
                 .iter()
@@ -202,10 +203,10 @@ impl Engine {
     /// Rule 10 for a host appointment: whether the practitioner's other occupying
     /// appointments (holds aside) already fill the capacity of the block it lies in.
     fn over_capacity(&self, state: &State, a: &Appointment) -> bool {
-        let Some(occ) = self.occupied(a) else {
+        let Some(occ) = self.occupied(&state.practice, a) else {
             return false;
         };
-        let Some(&p) = self.practice.practitioner_ix.get(&a.practitioner) else {
+        let Some(&p) = state.practice.practitioner_ix.get(&a.practitioner) else {
             return false;
         };
         let Some(t) = state.occupancy.timeline(p) else {
@@ -218,7 +219,7 @@ impl Engine {
         {
             return false;
         }
-        let cap = self.block_capacity(a, p);
+        let cap = self.block_capacity(state, a, p);
         if cap <= 1 {
             return true;
         }
@@ -231,9 +232,9 @@ impl Engine {
 
     /// Rule 10: the capacity of the working block of `a`'s service that contains it
     /// (1 without a service or outside every block).
-    fn block_capacity(&self, a: &Appointment, p: Ix) -> u32 {
+    fn block_capacity(&self, state: &State, a: &Appointment, p: Ix) -> u32 {
         use crate::availability::{capacity, day_blocks, schedule_chain};
-        let practice = &self.practice;
+        let practice = &state.practice;
         let Some(&si) = a.service.as_ref().and_then(|s| practice.service_ix.get(s)) else {
             return 1;
         };
@@ -246,7 +247,7 @@ impl Engine {
         if !may_share {
             return 1;
         }
-        let clinics: Vec<Ix> = match self.clinic_of(a) {
+        let clinics: Vec<Ix> = match self.clinic_of(state, a) {
             Some(c) => vec![c],
             None => (0..practice.clinics.len()).collect(),
         };

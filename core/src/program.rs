@@ -8,10 +8,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use std::sync::Arc;
+
 use crate::config::Program;
 use crate::engine::{check_instant, State};
 use crate::journal::{duplicate, Delta};
 use crate::outbox::{clinic_address, NotificationKind, Recipients};
+use crate::practice::Practice;
 use crate::recurrence::DateRule;
 use crate::zone::resolve_start;
 use crate::{Engine, Error, ErrorCode, Result};
@@ -112,8 +115,8 @@ pub struct ProgramSession {
 const MAX_SESSION_DAYS: i64 = 366;
 
 impl Engine {
-    fn program(&self, id: &str) -> Result<(usize, &Program)> {
-        self.practice
+    fn program_in<'p>(practice: &'p Practice, id: &str) -> Result<(usize, &'p Program)> {
+        practice
             .config
             .programs
             .iter()
@@ -141,11 +144,12 @@ impl Engine {
     /// The start and end of a session on `date`, if the wall time exists that day.
     fn session_span(
         &self,
+        state: &State,
         program: &Program,
         date: NaiveDate,
     ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let c = *self.practice.clinic_ix.get(&program.clinic)?;
-        let tz = self.practice.clinics[c].tz;
+        let c = *state.practice.clinic_ix.get(&program.clinic)?;
+        let tz = state.practice.clinics[c].tz;
         let wall = date
             .and_hms_opt(0, 0, 0)?
             .checked_add_signed(Duration::minutes(i64::from(program.start_time.minutes())))?;
@@ -177,14 +181,15 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<Registration> {
         check_instant("now", now)?;
-        let (_, program) = self.program(&request.program)?;
         let mut guard = self.write();
         let state = &mut *guard;
+        let practice = Arc::clone(&state.practice);
+        let (_, program) = Engine::program_in(&practice, &request.program)?;
         self.authorize(state, request.actor.as_deref(), &request.patient)?;
         if !state.patients.contains_key(&request.patient) {
             return Err(Error::not_found("patient", &request.patient));
         }
-        if !self.practice.config.portal.enabled {
+        if !state.practice.config.portal.enabled {
             return Err(Error::new(
                 ErrorCode::PortalDisabled,
                 "online booking is switched off for the practice (portal.enabled = false)",
@@ -206,7 +211,7 @@ impl Engine {
                 &format!("{} on {date}", program.id),
             ));
         }
-        let (start, _) = self.session_span(program, date).ok_or_else(|| {
+        let (start, _) = self.session_span(state, program, date).ok_or_else(|| {
             Error::new(
                 ErrorCode::SlotUnavailable,
                 format!(
@@ -274,8 +279,8 @@ impl Engine {
                 .and_then(|p| p.email.as_deref()),
         )
         .add(clinic_address(
-            &self.practice,
-            self.practice.clinic_ix.get(&program.clinic).copied(),
+            &state.practice,
+            state.practice.clinic_ix.get(&program.clinic).copied(),
         ));
         deltas.push(Delta::PutRegistration {
             registration: registration.clone(),
@@ -336,7 +341,8 @@ impl Engine {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ProgramSession>> {
-        let (_, p) = self.program(program)?;
+        let practice = self.practice();
+        let (_, p) = Engine::program_in(&practice, program)?;
         if to < from || (to - from).num_days() >= MAX_SESSION_DAYS {
             return Err(Error::invalid_input(format!(
                 "session listing needs from ≤ to within {MAX_SESSION_DAYS} days"
@@ -346,7 +352,7 @@ impl Engine {
         Ok(Self::session_dates(p, from, to)
             .into_iter()
             .filter_map(|date| {
-                let (start, end) = self.session_span(p, date)?;
+                let (start, end) = self.session_span(&state, p, date)?;
                 Some(ProgramSession {
                     program: p.id.clone(),
                     date,

@@ -100,9 +100,9 @@ impl Engine {
                 let date = match a
                     .clinic
                     .as_ref()
-                    .and_then(|c| self.practice.clinic_ix.get(c))
+                    .and_then(|c| state.practice.clinic_ix.get(c))
                 {
-                    Some(&c) => wall_of(self.practice.clinics[c].tz, a.start.timestamp()).date(),
+                    Some(&c) => wall_of(state.practice.clinics[c].tz, a.start.timestamp()).date(),
                     None => a.start.date_naive(),
                 };
                 date >= filter.from && date <= filter.to
@@ -155,7 +155,7 @@ impl Engine {
         for p in state.patients.values() {
             *counts.entry(p.referral_type.as_deref()).or_default() += 1;
         }
-        let mut out: Vec<ReferralCount> = self
+        let mut out: Vec<ReferralCount> = state
             .practice
             .config
             .referral_types
@@ -178,7 +178,7 @@ impl Engine {
     /// in configuration order.
     pub fn report_programs(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<ProgramSession>> {
         let mut out = Vec::new();
-        for p in &self.practice.config.programs {
+        for p in &self.practice().config.programs {
             out.extend(self.program_sessions(&p.id, from, to)?);
         }
         Ok(out)

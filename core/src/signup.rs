@@ -100,7 +100,7 @@ impl Engine {
     /// The referral types offered on the signup form (`show_at_signup`), in configuration
     /// order.
     pub fn signup_referral_types(&self) -> Vec<ReferralType> {
-        self.practice
+        self.practice()
             .config
             .referral_types
             .iter()
@@ -114,7 +114,7 @@ impl Engine {
     /// the account, a new patient linked `self`, and a review-queue entry, in one change.
     pub fn signup(&self, request: &SignupRequest, now: DateTime<Utc>) -> Result<SignupOutcome> {
         check_instant("now", now)?;
-        if !self.practice.config.portal.allow_public_signup {
+        if !self.practice().config.portal.allow_public_signup {
             return Err(Error::new(
                 ErrorCode::SignupDisabled,
                 "public signup is switched off (portal.allow_public_signup = false)",
@@ -201,9 +201,9 @@ impl Engine {
         deltas.push(Delta::PutSignup {
             signup: signup.clone(),
         });
-        if self.practice.config.portal.notifications.signup_to_clinic {
+        if state.practice.config.portal.notifications.signup_to_clinic {
             let mut to = Recipients::default();
-            to.add(clinic_address(&self.practice, None));
+            to.add(clinic_address(&state.practice, None));
             let data = json!({
                 "patient": patient,
                 "account": account.id,

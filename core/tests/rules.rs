@@ -482,8 +482,8 @@ fn rule6_empty_portal_day_policy() {
     let e = engine(&cfg);
     assert!(search(&e, &on(tuesday), early()).is_empty());
     assert_eq!(rule_of(&e, &on(tuesday), tue9, early()), Some(6));
-    let warned: Vec<_> = e
-        .warnings()
+    let warnings = e.warnings();
+    let warned: Vec<_> = warnings
         .iter()
         .filter(|w| w.path.contains("portal_blocks"))
         .collect();

@@ -99,8 +99,8 @@ fn empty_portal_friday_is_closed_by_default_policy() {
         engine.explain(&week, afternoon, instant(NOW)).unwrap().rule,
         Some(6)
     );
-    let friday_warnings: Vec<&str> = engine
-        .warnings()
+    let warnings = engine.warnings();
+    let friday_warnings: Vec<&str> = warnings
         .iter()
         .filter(|d| d.path == "practitioners[0].availability[0].portal_blocks")
         .map(|d| d.message.as_str())
@@ -417,8 +417,8 @@ fn service_hidden_when_schedule_type_not_assigned() {
     assert_eq!(report.not_offered_by[0].reason.rule, 4);
 
     // Nobody can offer it: the loaded engine warns, at the service's path.
-    let warning = engine
-        .warnings()
+    let warnings = engine.warnings();
+    let warning = warnings
         .iter()
         .find(|d| d.path == "services[1]")
         .unwrap_or_else(|| panic!("no warning for massage-60: {:?}", engine.warnings()));
