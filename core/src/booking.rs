@@ -772,9 +772,10 @@ impl Engine {
         }
         match state.idempotency.get(key) {
             Some(entry) if entry.fingerprint == fingerprint => Ok(Some(entry.outcome.clone())),
-            Some(_) => Err(Error::invalid_input(format!(
-                "idempotency key `{key}` was already used with different arguments"
-            ))),
+            Some(_) => Err(Error::new(
+                ErrorCode::IdempotencyConflict,
+                format!("idempotency key `{key}` was already used with different arguments"),
+            )),
             None => Ok(None),
         }
     }
@@ -965,7 +966,8 @@ impl Engine {
         {
             return match outcome {
                 Outcome::Book { outcome } => Ok(outcome),
-                _ => Err(Error::invalid_input(
+                _ => Err(Error::new(
+                    ErrorCode::IdempotencyConflict,
                     "idempotency key belongs to another operation",
                 )),
             };
@@ -1274,7 +1276,8 @@ impl Engine {
         {
             return match outcome {
                 Outcome::Cancel { outcome } => Ok(outcome),
-                _ => Err(Error::invalid_input(
+                _ => Err(Error::new(
+                    ErrorCode::IdempotencyConflict,
                     "idempotency key belongs to another operation",
                 )),
             };
@@ -1380,7 +1383,8 @@ impl Engine {
         {
             return match outcome {
                 Outcome::Reschedule { outcome } => Ok(outcome),
-                _ => Err(Error::invalid_input(
+                _ => Err(Error::new(
+                    ErrorCode::IdempotencyConflict,
                     "idempotency key belongs to another operation",
                 )),
             };

@@ -91,6 +91,11 @@ error_codes! {
     SignupDisabled = 20 => "signup_disabled",
     /// A bug in clinic-portal: please report it.
     Internal = 21 => "internal",
+    /// An idempotency key was used again with different arguments (or another operation).
+    IdempotencyConflict = 22 => "idempotency_conflict",
+    /// A change's sequence number is not the next one: the engine moved on since it was
+    /// planned (or changes are missing). Catch up and plan again.
+    StaleSequence = 23 => "stale_sequence",
 }
 
 impl fmt::Display for ErrorCode {

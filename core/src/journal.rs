@@ -263,10 +263,183 @@ impl<'de> Deserialize<'de> for Header {
     }
 }
 
+/// A change computed by [`Engine::plan`] and not applied, with the outcome the operation
+/// will have once it is: store `change` first (conditioned on its `seq`), then
+/// [`Engine::apply`] it. `change` is `None` when the operation changes nothing (an
+/// idempotent retry, a read).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Planned<T> {
+    /// The change to store and apply, if the operation changes anything.
+    pub change: Option<Change>,
+    /// What the operation returns once its change is applied.
+    pub outcome: T,
+}
+
+/// What an operation planned on this thread has committed so far (see [`Engine::plan`]).
+#[derive(Default)]
+struct Planning {
+    changes: Vec<Change>,
+    undo: Vec<Undo>,
+}
+
+/// The entity an operation being planned applied before its commit (a staff import sees
+/// the earlier appointments of its batch), to be put back afterwards.
+enum Undo {
+    Appointment(String, Option<Appointment>),
+    Booking(String, Option<BookingDetails>),
+}
+
+thread_local! {
+    /// Set while [`Engine::plan`] runs an operation on this thread: the operation's
+    /// commit is captured here instead of applied. The engine's lock is held by the
+    /// operation itself, so no other thread sees anything of a planned change.
+    static PLANNING: std::cell::RefCell<Option<Planning>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Clears [`PLANNING`] however the planned operation ends.
+struct PlanningGuard;
+
+impl Drop for PlanningGuard {
+    fn drop(&mut self) {
+        PLANNING.with(|p| p.borrow_mut().take());
+    }
+}
+
+fn planning() -> bool {
+    PLANNING.with(|p| p.borrow().is_some())
+}
+
 impl Engine {
+    /// Computes the change an operation would make **without applying it**, so that the
+    /// host can make it durable before anyone sees it (docs/persistence.md):
+    ///
+    /// 1. `let planned = engine.plan(|e| e.book(&request, now))?` — runs every check of
+    ///    the operation against the current state and returns its change and outcome;
+    ///    the engine is left exactly as it was.
+    /// 2. The host inserts `planned.change` into its journal table at `change.seq`
+    ///    (a unique key per practice). On a conflict another process got there first:
+    ///    read the newer changes, [`Engine::apply`] them, and plan again.
+    /// 3. [`Engine::apply`] the stored change: the engine now holds what was promised.
+    ///    `stale_sequence` there means a change of this process slipped in between
+    ///    (plan again).
+    ///
+    /// An operation that fails in step 1 changes nothing and stores nothing. `plan` may
+    /// wrap any one mutating operation of the engine; reads pass through with no change.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use clinic_portal::{Engine, Patient};
+    ///
+    /// let engine = Engine::from_json(r#"{"clinics": [{"id": "c", "time_zone": "UTC"}]}"#)?;
+    /// let other = Engine::restore(&engine.snapshot())?;
+    /// let patient: Patient = serde_json::from_str(r#"{"id": "ana"}"#).unwrap();
+    /// let planned = engine.plan(|e| e.upsert_patient(patient.clone()))?;
+    /// assert!(engine.patient("ana").is_err()); // not applied yet
+    /// let change = planned.change.expect("a change");
+    /// // … the host stores `change` at seq 1, then both engines apply it:
+    /// engine.apply(&change)?;
+    /// other.apply(&change)?;
+    /// assert_eq!(engine.snapshot(), other.snapshot());
+    /// # Ok::<(), clinic_portal::Error>(())
+    /// ```
+    pub fn plan<T>(&self, operation: impl FnOnce(&Engine) -> Result<T>) -> Result<Planned<T>> {
+        if planning() {
+            return Err(Error::invalid_input(
+                "plan cannot be called inside an operation being planned",
+            ));
+        }
+        PLANNING.with(|p| *p.borrow_mut() = Some(Planning::default()));
+        let guard = PlanningGuard;
+        let outcome = operation(self);
+        let captured = PLANNING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+        drop(guard);
+        let outcome = outcome?;
+        let mut changes = captured.changes;
+        match changes.len() {
+            0 => Ok(Planned {
+                change: None,
+                outcome,
+            }),
+            1 => Ok(Planned {
+                change: changes.pop(),
+                outcome,
+            }),
+            n => Err(Error::new(
+                ErrorCode::Internal,
+                format!("the planned closure made {n} changes; plan one operation at a time"),
+            )),
+        }
+    }
+
+    /// While planning: the change is captured, not applied (`Err` gives the deltas back
+    /// otherwise).
+    fn capture(&self, state: &State, deltas: Vec<Delta>) -> std::result::Result<u64, Vec<Delta>> {
+        PLANNING.with(|p| match p.borrow_mut().as_mut() {
+            Some(planning) => {
+                let seq = state.seq + 1 + planning.changes.len() as u64;
+                planning.changes.push(Change { seq, deltas });
+                Ok(seq)
+            }
+            None => Err(deltas),
+        })
+    }
+
+    /// While planning, remembers an appointment (and its portal details) as it was before
+    /// an operation applies it ahead of its commit.
+    pub(crate) fn remember_for_undo(&self, state: &State, appointment: &str) {
+        PLANNING.with(|p| {
+            if let Some(planning) = p.borrow_mut().as_mut() {
+                planning.undo.push(Undo::Appointment(
+                    appointment.to_owned(),
+                    state.appointments.get(appointment).cloned(),
+                ));
+                planning.undo.push(Undo::Booking(
+                    appointment.to_owned(),
+                    state.bookings.get(appointment).cloned(),
+                ));
+            }
+        });
+    }
+
+    /// Puts back what [`Engine::remember_for_undo`] remembered, newest first.
+    fn undo_applied(&self, state: &mut State) {
+        let undo = PLANNING.with(|p| {
+            p.borrow_mut()
+                .as_mut()
+                .map(|planning| std::mem::take(&mut planning.undo))
+                .unwrap_or_default()
+        });
+        for entry in undo.into_iter().rev() {
+            match entry {
+                Undo::Appointment(id, old) => {
+                    if let Some(now) = state.appointments.remove(&id) {
+                        self.unindex(state, &now);
+                    }
+                    if let Some(old) = old {
+                        self.index(state, &old);
+                        state.appointments.insert(old);
+                    }
+                }
+                Undo::Booking(id, old) => match old {
+                    Some(b) => {
+                        state.bookings.insert(id, b);
+                    }
+                    None => {
+                        state.bookings.remove(&id);
+                    }
+                },
+            }
+        }
+    }
+
     /// Applies deltas that were checked against the state, and journals them as one
-    /// change. Returns the change's sequence number.
+    /// change. Returns the change's sequence number. While planning, captures the change
+    /// instead.
     pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
+        let deltas = match self.capture(state, deltas) {
+            Ok(seq) => return seq,
+            Err(deltas) => deltas,
+        };
         let seq = state.seq + 1;
         for d in &deltas {
             match d {
@@ -321,6 +494,13 @@ impl Engine {
     /// Journals deltas that were already applied one by one (see
     /// [`Engine::staff_put`]). Returns the change's sequence number.
     pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
+        let deltas = match self.capture(state, deltas) {
+            Ok(seq) => {
+                self.undo_applied(state);
+                return seq;
+            }
+            Err(deltas) => deltas,
+        };
         state.seq += 1;
         let seq = state.seq;
         state.journal.push(Change { seq, deltas });
@@ -515,15 +695,25 @@ impl Engine {
         dropped
     }
 
-    /// Replays a change made by another engine with the same starting state. Its sequence
-    /// number must be exactly the next one (`invalid_input` otherwise: a gap or a replay).
+    /// Applies a change: one [`Engine::plan`]ned here or by another process, or read
+    /// back from the host's journal. Its sequence number must be exactly the next one:
+    /// `stale_sequence` otherwise (the engine already has that change or a later one —
+    /// plan again — or changes before it are missing — catch up first).
     pub fn apply(&self, change: &Change) -> Result<u64> {
         let mut state = self.write();
-        if change.seq != state.seq + 1 {
-            return Err(Error::invalid_input(format!(
-                "change {} does not follow change {}: the journal has a gap or a repeat",
-                change.seq, state.seq
-            )));
+        if change.seq != state.seq.saturating_add(1) {
+            let why = if change.seq <= state.seq {
+                "it is already taken: catch up and plan again"
+            } else {
+                "changes before it are missing: apply those first"
+            };
+            return Err(Error::new(
+                ErrorCode::StaleSequence,
+                format!(
+                    "change {} does not follow change {}, the engine's last; {why}",
+                    change.seq, state.seq
+                ),
+            ));
         }
         for d in &change.deltas {
             self.check_delta(&state, d)?;

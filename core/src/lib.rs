@@ -58,7 +58,7 @@ pub use explain::{Explanation, PractitionerVerdict, ServiceReport};
 pub use invitation::{
     AcceptInvitation, BulkInviteReport, Invitation, InviteRequest, IssuedInvitation, SkipReason,
 };
-pub use journal::{Change, Delta};
+pub use journal::{Change, Delta, Planned};
 pub use merge::{DuplicateCandidate, DuplicateReason, MergeOutcome, MergeRecord};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
 pub use outbox::{Notification, NotificationKind};

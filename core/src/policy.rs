@@ -188,6 +188,7 @@ impl Engine {
             }),
             _ => None,
         };
+        self.remember_for_undo(state, &appointment.id);
         let put = Delta::PutAppointment { appointment };
         self.apply_delta(state, &put);
         deltas.push(put);

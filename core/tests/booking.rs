@@ -521,13 +521,13 @@ fn idempotent_retries_return_the_first_outcome() {
     assert_eq!(first, again);
     assert_eq!(e.appointment_count(), 1);
     assert_eq!(e.last_seq(), seq, "a retry changes nothing");
-    fails(&e, ErrorCode::InvalidInput, |e| {
+    fails(&e, ErrorCode::IdempotencyConflict, |e| {
         e.book(&book_at("p1", "dr-a", 10, 0).idempotency_key("k1"), early())
     });
     let c = CancelRequest::by_patient(&first.appointment.id).idempotency_key("k2");
     let c1 = e.cancel(&c, early()).expect("cancel");
     assert_eq!(e.cancel(&c, early()).expect("retry"), c1);
-    fails(&e, ErrorCode::InvalidInput, |e| {
+    fails(&e, ErrorCode::IdempotencyConflict, |e| {
         e.cancel(
             &CancelRequest::by_patient(&first.appointment.id).idempotency_key("k1"),
             early(),
@@ -719,7 +719,7 @@ fn snapshot_restores_exactly_and_refuses_newer_formats() {
     let changes = e.changes_since(0).expect("journal");
     let fresh = engine(&config());
     let err = fresh.apply(&changes[1]).expect_err("gap");
-    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!(err.code(), ErrorCode::StaleSequence);
     for c in &changes {
         fresh.apply(c).expect("replay");
     }

@@ -255,7 +255,7 @@ fn run(ops: Vec<Op>) {
                         assert_eq!(b.appointment.id, id);
                     }
                     Some(_) => {
-                        expect(e.book(&r, now), Some(ErrorCode::InvalidInput), &what);
+                        expect(e.book(&r, now), Some(ErrorCode::IdempotencyConflict), &what);
                     }
                     None => {
                         let want = m.refuse(Some(patient), slot, None, None);

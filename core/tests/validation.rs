@@ -365,7 +365,7 @@ fn query_errors_are_typed() {
 fn error_codes_are_stable_and_unique() {
     use std::collections::HashSet;
     let all = ErrorCode::ALL;
-    assert_eq!(all.len(), 21);
+    assert_eq!(all.len(), 23);
     let numbers: HashSet<u32> = all.iter().map(|c| c.number()).collect();
     let names: HashSet<&str> = all.iter().map(|c| c.as_str()).collect();
     assert_eq!(numbers.len(), all.len(), "two codes share a number");
@@ -380,6 +380,12 @@ fn error_codes_are_stable_and_unique() {
     assert_eq!(ErrorCode::InvalidConfig.number(), 1);
     assert_eq!(ErrorCode::SlotUnavailable.number(), 6);
     assert_eq!(ErrorCode::Internal.number(), 21);
+    assert_eq!(ErrorCode::IdempotencyConflict.number(), 22);
+    assert_eq!(ErrorCode::StaleSequence.number(), 23);
+    // Every number from 1 up is taken, in order: a new code goes at the end.
+    let mut sorted: Vec<u32> = numbers.into_iter().collect();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=all.len() as u32).collect::<Vec<_>>());
 }
 
 #[test]
