@@ -220,11 +220,12 @@ pub struct HoldRequest {
 }
 
 impl HoldRequest {
-    /// Hold `start` for `service`, any practitioner.
-    pub fn new(service: impl Into<String>, start: DateTime<Utc>) -> HoldRequest {
+    /// Hold `start` for `service`, any practitioner. `start` may be a UTC instant or an
+    /// offered [`crate::Slot::start`] as it is.
+    pub fn new(service: impl Into<String>, start: impl Into<DateTime<Utc>>) -> HoldRequest {
         HoldRequest {
             service: service.into(),
-            start,
+            start: start.into(),
             ..HoldRequest::default()
         }
     }
@@ -238,6 +239,24 @@ impl HoldRequest {
     /// For this patient.
     pub fn patient(mut self, id: impl Into<String>) -> HoldRequest {
         self.patient = Some(id.into());
+        self
+    }
+
+    /// With this hold id (instead of a generated one).
+    pub fn id(mut self, id: impl Into<String>) -> HoldRequest {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Only at this clinic.
+    pub fn clinic(mut self, id: impl Into<String>) -> HoldRequest {
+        self.clinic = Some(id.into());
+        self
+    }
+
+    /// Telehealth time (rule 4 uses telehealth schedule types only).
+    pub fn telehealth(mut self, telehealth: bool) -> HoldRequest {
+        self.telehealth = telehealth;
         self
     }
 
@@ -293,16 +312,17 @@ pub struct BookRequest {
 }
 
 impl BookRequest {
-    /// Book `service` at `start` for `patient`, any practitioner.
+    /// Book `service` at `start` for `patient`, any practitioner. `start` may be a UTC
+    /// instant or an offered [`crate::Slot::start`] as it is.
     pub fn new(
         patient: impl Into<String>,
         service: impl Into<String>,
-        start: DateTime<Utc>,
+        start: impl Into<DateTime<Utc>>,
     ) -> BookRequest {
         BookRequest {
             patient: patient.into(),
             service: Some(service.into()),
-            start: Some(start),
+            start: Some(start.into()),
             ..BookRequest::default()
         }
     }
@@ -331,6 +351,30 @@ impl BookRequest {
     /// With an idempotency key.
     pub fn idempotency_key(mut self, key: impl Into<String>) -> BookRequest {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// With this appointment id (instead of a generated one).
+    pub fn id(mut self, id: impl Into<String>) -> BookRequest {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Only at this clinic.
+    pub fn clinic(mut self, id: impl Into<String>) -> BookRequest {
+        self.clinic = Some(id.into());
+        self
+    }
+
+    /// Telehealth time (rule 4 uses telehealth schedule types only).
+    pub fn telehealth(mut self, telehealth: bool) -> BookRequest {
+        self.telehealth = telehealth;
+        self
+    }
+
+    /// With the patient's note for the practitioner.
+    pub fn notes(mut self, notes: impl Into<String>) -> BookRequest {
+        self.notes = Some(notes.into());
         self
     }
 
@@ -443,10 +487,13 @@ pub struct RescheduleRequest {
 
 impl RescheduleRequest {
     /// Move `appointment` to `start`, same practitioner.
-    pub fn new(appointment: impl Into<String>, start: DateTime<Utc>) -> RescheduleRequest {
+    pub fn new(
+        appointment: impl Into<String>,
+        start: impl Into<DateTime<Utc>>,
+    ) -> RescheduleRequest {
         RescheduleRequest {
             appointment: appointment.into(),
-            start,
+            start: start.into(),
             practitioner: None,
             clinic: None,
             idempotency_key: None,

@@ -51,6 +51,10 @@ pub(crate) struct Occupancy {
 }
 
 impl Occupancy {
+    pub(crate) fn with_timelines(timelines: Vec<Timeline>) -> Occupancy {
+        Occupancy { timelines }
+    }
+
     pub(crate) fn timeline(&self, p: usize) -> Option<&Timeline> {
         self.timelines.get(p)
     }

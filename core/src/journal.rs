@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Account, AccountLink, ResetToken};
 use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
-use crate::config::Config;
+use crate::config::{Closure, Config};
 use crate::credentials::username_skeleton;
 use crate::engine::{Outboxed, State};
 use crate::invitation::Invitation;
@@ -152,6 +152,21 @@ pub enum Delta {
     PutMerge {
         /// The record.
         record: MergeRecord,
+    },
+    /// The whole configuration replaced ([`Engine::reconfigure`]).
+    Reconfigure {
+        /// The new configuration.
+        config: Box<Config>,
+    },
+    /// A closure added or replaced by id ([`Engine::put_closure`]).
+    PutClosure {
+        /// The closure.
+        closure: Closure,
+    },
+    /// A closure removed by id ([`Engine::remove_closure`]).
+    RemoveClosure {
+        /// Closure id.
+        id: String,
     },
     /// The counter behind generated ids advanced.
     NextId {
@@ -609,6 +624,9 @@ impl Engine {
             Delta::PutMerge { record } => {
                 state.merges.insert(record.merged.clone(), record.clone());
             }
+            Delta::Reconfigure { .. } | Delta::PutClosure { .. } | Delta::RemoveClosure { .. } => {
+                self.apply_config_delta(state, delta);
+            }
         }
     }
 
@@ -616,7 +634,24 @@ impl Engine {
     /// that applying it cannot leave the occupancy index inconsistent.
     fn check_delta(&self, state: &State, delta: &Delta) -> Result<()> {
         match delta {
+            Delta::Reconfigure { .. } | Delta::PutClosure { .. } | Delta::RemoveClosure { .. } => {
+                self.check_config_delta(state, delta)
+            }
             Delta::PutAppointment { appointment } => {
+                let orphan = !state
+                    .practice
+                    .practitioner_ix
+                    .contains_key(&appointment.practitioner);
+                // Only an appointment a reconfiguration already left without its
+                // practitioner may keep naming it (a merge moves it, say).
+                if orphan
+                    && state
+                        .appointments
+                        .get(&appointment.id)
+                        .is_none_or(|old| old.practitioner != appointment.practitioner)
+                {
+                    return Err(Error::not_found("practitioner", &appointment.practitioner));
+                }
                 self.check_appointment_delta(state, appointment)
             }
             Delta::PutHold { hold } => {
@@ -634,14 +669,12 @@ impl Engine {
     }
 
     /// [`Engine::check_delta`] of a `put_appointment`.
-    fn check_appointment_delta(&self, state: &State, appointment: &Appointment) -> Result<()> {
-        if !state
-            .practice
-            .practitioner_ix
-            .contains_key(&appointment.practitioner)
-        {
-            return Err(Error::not_found("practitioner", &appointment.practitioner));
-        }
+    ///
+    /// An appointment may name a practitioner, service or clinic the configuration no
+    /// longer has: a reconfiguration keeps such appointments (staff own them; they occupy
+    /// nothing) and reports them as stranded, so a snapshot can hold them, and a change may
+    /// carry one that the engine already holds.
+    fn check_appointment_delta(&self, _state: &State, appointment: &Appointment) -> Result<()> {
         if appointment.end <= appointment.start {
             return Err(Error::invalid_input(format!(
                 "appointment `{}` ends before it starts",
