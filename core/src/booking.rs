@@ -66,7 +66,14 @@ pub struct Hold {
     pub created_at: DateTime<Utc>,
     /// From this instant on the hold is expired and occupies nothing.
     pub expires_at: DateTime<Utc>,
+    /// The portal account that took it (`None`: staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
+
+/// How many live holds one portal account may have at once (docs/limits.md): enough to
+/// hold a start for each member of a family, not enough to empty a week.
+pub const MAX_LIVE_HOLDS_PER_ACTOR: usize = 4;
 
 impl Hold {
     /// Whether the hold still occupies its start at `now`.
@@ -790,6 +797,39 @@ impl Engine {
         }
     }
 
+    /// Who hears about a patient's appointment (docs/booking.md, notifications): the
+    /// patient's own e-mail, when there is one, and every account with an active guardian
+    /// or carer link to the patient (a child without an e-mail is reached through the
+    /// parent). Accounts whose username is not an e-mail cannot be written to.
+    pub(crate) fn add_patient_recipients(
+        &self,
+        state: &State,
+        to: &mut Recipients,
+        patient: Option<&str>,
+    ) {
+        to.add(self.patient_email(state, patient));
+        let Some(patient) = patient else {
+            return;
+        };
+        for link in state.links.values().filter(|l| {
+            l.patient == patient && l.active && l.relationship != crate::Relationship::Own
+        }) {
+            if let Some(account) = state.accounts.get(&link.account) {
+                if crate::credentials::is_email(&account.username) {
+                    to.add(Some(&account.username));
+                }
+            }
+        }
+    }
+
+    /// Whom a patient notification is about, for a guardian's or carer's e-mail.
+    pub(crate) fn for_patient(&self, state: &State, patient: Option<&str>) -> serde_json::Value {
+        match patient.and_then(|p| state.patients.get(p)) {
+            Some(p) => json!({"id": p.id, "first_name": p.first_name, "last_name": p.last_name}),
+            None => serde_json::Value::Null,
+        }
+    }
+
     fn patient_email<'s>(&self, state: &'s State, patient: Option<&str>) -> Option<&'s str> {
         patient
             .and_then(|p| state.patients.get(p))
@@ -864,6 +904,20 @@ impl Engine {
                 )
             })?;
             self.authorize(state, Some(actor), patient)?;
+            let live = state
+                .holds
+                .values()
+                .filter(|h| h.actor.as_deref() == Some(actor) && h.is_live(now))
+                .count();
+            if live >= MAX_LIVE_HOLDS_PER_ACTOR {
+                return Err(Error::new(
+                    ErrorCode::LimitReached,
+                    format!(
+                        "account `{actor}` already has {live} live hold(s); the limit is \
+                         {MAX_LIVE_HOLDS_PER_ACTOR}: book or release one first (docs/limits.md)"
+                    ),
+                ));
+            }
         }
         if let Some(p) = &request.patient {
             if !state.patients.contains_key(p) {
@@ -904,6 +958,7 @@ impl Engine {
             telehealth: placed.telehealth,
             created_at: now,
             expires_at: shift(now, Duration::minutes(minutes))?,
+            actor: request.actor.clone(),
         };
         deltas.push(Delta::PutHold { hold: hold.clone() });
         self.commit(state, deltas);
@@ -1161,6 +1216,17 @@ impl Engine {
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("hold", id))?;
+        if h.patient.is_none() {
+            if let Some(actor) = &request.actor {
+                return Err(Error::new(
+                    ErrorCode::NotAuthorized,
+                    format!(
+                        "hold `{id}` was taken by staff for no patient; account `{actor}` \
+                         cannot convert it (docs/accounts.md)"
+                    ),
+                ));
+            }
+        }
         if h.patient.as_deref().is_some_and(|p| p != request.patient) {
             return Err(Error::invalid_input(format!(
                 "hold `{id}` was taken for another patient"
@@ -1276,8 +1342,9 @@ impl Engine {
             NotificationKind::Declined
         };
         let mut recipients = Recipients::default();
-        recipients.add(self.patient_email(state, appointment.patient.as_deref()));
+        self.add_patient_recipients(state, &mut recipients, appointment.patient.as_deref());
         let data = json!({
+            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
             "appointment": appointment,
             "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
             "note": request.note,
@@ -1360,13 +1427,13 @@ impl Engine {
         details.cancel_reason = request.reason.clone();
         details.late_cancel_fee = late_cancel_fee;
         let mut recipients = Recipients::default();
-        recipients
-            .add(self.patient_email(state, appointment.patient.as_deref()))
-            .add(clinic_address(
-                &state.practice,
-                self.clinic_of(state, &appointment),
-            ));
+        self.add_patient_recipients(state, &mut recipients, appointment.patient.as_deref());
+        recipients.add(clinic_address(
+            &state.practice,
+            self.clinic_of(state, &appointment),
+        ));
         let data = json!({
+            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
             "appointment": appointment,
             "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
             "by": request.by,
@@ -1485,10 +1552,10 @@ impl Engine {
         details.staff_note = None;
         details.decided_at = None;
         let mut recipients = Recipients::default();
-        recipients
-            .add(self.patient_email(state, appointment.patient.as_deref()))
-            .add(clinic_address(&state.practice, Some(placed.clinic)));
+        self.add_patient_recipients(state, &mut recipients, appointment.patient.as_deref());
+        recipients.add(clinic_address(&state.practice, Some(placed.clinic)));
         let data = json!({
+            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
             "before": old,
             "appointment": appointment,
             "before_start_local": self.local_rfc3339(state, old.clinic.as_deref(), old.start),

@@ -76,10 +76,62 @@ pub(crate) fn cancel_cutoff(
     }))
 }
 
+/// One thing a patient occupies: an appointment or a live hold.
+pub(crate) struct Occupation<'s> {
+    pub(crate) id: &'s str,
+    pub(crate) what: &'static str,
+    pub(crate) clinic: Option<&'s str>,
+    pub(crate) start: DateTime<Utc>,
+    pub(crate) end: DateTime<Utc>,
+}
+
 impl Engine {
-    /// DESIGN §5 patient limits: a patient never has two overlapping occupying
-    /// appointments (or live holds) — `patient_busy`; `max_future_bookings_per_patient` and
-    /// `max_bookings_per_day` — `limit_reached`. `skip_hold` is the hold being converted.
+    /// What a patient occupies, the one definition every patient limit counts: their
+    /// occupying appointments (pending or booked, whoever made them) and their live holds
+    /// (docs/booking.md, patient limits). `skip_hold` is a hold being converted.
+    pub(crate) fn patient_occupies<'s>(
+        &self,
+        state: &'s State,
+        patient: &str,
+        skip_hold: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<Occupation<'s>> {
+        let appointments = state
+            .patient_appointments
+            .get(patient)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| state.appointments.get(id))
+            .filter(|a| a.status.occupies())
+            .map(|a| Occupation {
+                id: &a.id,
+                what: "appointment",
+                clinic: a.clinic.as_deref(),
+                start: a.start,
+                end: a.end,
+            });
+        let holds = state
+            .holds
+            .values()
+            .filter(|h| {
+                h.patient.as_deref() == Some(patient)
+                    && Some(h.id.as_str()) != skip_hold
+                    && h.is_live(now)
+            })
+            .map(|h| Occupation {
+                id: &h.id,
+                what: "hold",
+                clinic: Some(&h.clinic),
+                start: h.start,
+                end: h.end,
+            });
+        appointments.chain(holds).collect()
+    }
+
+    /// Patient limits (docs/booking.md): a patient never has two overlapping occupations
+    /// (appointments or live holds) — `patient_busy`; `max_future_bookings_per_patient`
+    /// and `max_bookings_per_day` count appointments and live holds alike —
+    /// `limit_reached`. `skip_hold` is the hold being converted.
     pub(crate) fn patient_conflicts(
         &self,
         state: &State,
@@ -88,14 +140,7 @@ impl Engine {
         skip_hold: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mine: Vec<&Appointment> = state
-            .patient_appointments
-            .get(patient)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| state.appointments.get(id))
-            .filter(|a| a.status.occupies())
-            .collect();
+        let mine = self.patient_occupies(state, patient, skip_hold, now);
         if let Some(a) = mine
             .iter()
             .find(|a| a.start < placed.end && placed.start < a.end)
@@ -103,26 +148,11 @@ impl Engine {
             return Err(Error::new(
                 ErrorCode::PatientBusy,
                 format!(
-                    "patient `{patient}` already has appointment `{}` from {} to {}",
+                    "patient `{patient}` already has {} `{}` from {} to {}",
+                    a.what,
                     a.id,
-                    self.local_rfc3339(state, a.clinic.as_deref(), a.start),
-                    self.local_rfc3339(state, a.clinic.as_deref(), a.end)
-                ),
-            ));
-        }
-        if let Some(h) = state.holds.values().find(|h| {
-            h.patient.as_deref() == Some(patient)
-                && Some(h.id.as_str()) != skip_hold
-                && h.is_live(now)
-                && h.start < placed.end
-                && placed.start < h.end
-        }) {
-            return Err(Error::new(
-                ErrorCode::PatientBusy,
-                format!(
-                    "patient `{patient}` already holds {} (hold `{}`)",
-                    self.local_rfc3339(state, Some(&h.clinic), h.start),
-                    h.id
+                    self.local_rfc3339(state, a.clinic, a.start),
+                    self.local_rfc3339(state, a.clinic, a.end)
                 ),
             ));
         }
@@ -133,8 +163,9 @@ impl Engine {
                 return Err(Error::new(
                     ErrorCode::LimitReached,
                     format!(
-                        "patient `{patient}` already has {future} upcoming appointment(s); \
-                         the limit is {max} (portal.scheduling.max_future_bookings_per_patient)"
+                        "patient `{patient}` already has {future} upcoming appointment(s) or \
+                         hold(s); the limit is {max} \
+                         (portal.scheduling.max_future_bookings_per_patient)"
                     ),
                 ));
             }
@@ -150,8 +181,8 @@ impl Engine {
                 return Err(Error::new(
                     ErrorCode::LimitReached,
                     format!(
-                        "patient `{patient}` already has {that_day} appointment(s) on {day}; \
-                         the limit is {max} (portal.scheduling.max_bookings_per_day)"
+                        "patient `{patient}` already has {that_day} appointment(s) or hold(s) \
+                         on {day}; the limit is {max} (portal.scheduling.max_bookings_per_day)"
                     ),
                 ));
             }
