@@ -3,7 +3,7 @@
 //!
 //! Availability is never decided here: every portal operation re-runs the DESIGN §4 rule
 //! walk of [`crate::explain`] at the request's `now` and maps the refusing rule to an error
-//! code ([`refusal_error`]). The clinic policies of §5 (auto-accept, consent, patient
+//! code (`refusal_error`). The clinic policies of §5 (auto-accept, consent, patient
 //! limits, the cancel window, staff overrides) each live in one function of the `policy`
 //! module.
 
@@ -274,6 +274,34 @@ impl HoldRequest {
     }
 }
 
+/// Ask to release a hold before it expires.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseHoldRequest {
+    /// The hold.
+    pub hold: String,
+    /// The portal account acting: it needs an active link to the hold's patient.
+    /// `None`: the host's trusted staff side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+}
+
+impl ReleaseHoldRequest {
+    /// Release hold `hold` (as staff unless an actor is added).
+    pub fn new(hold: impl Into<String>) -> ReleaseHoldRequest {
+        ReleaseHoldRequest {
+            hold: hold.into(),
+            actor: None,
+        }
+    }
+
+    /// On behalf of this portal account.
+    pub fn actor(mut self, account: impl Into<String>) -> ReleaseHoldRequest {
+        self.actor = Some(account.into());
+        self
+    }
+}
+
 /// Ask to book (DESIGN §5, book): either a start directly (`service` and `start`), or a
 /// hold (`hold`), which fixes service, practitioner, clinic, start and telehealth — the
 /// request may repeat them, but they must match.
@@ -528,7 +556,7 @@ impl RescheduleRequest {
 /// The error for a DESIGN §4 refusal at booking time: rule 1 → `portal_disabled`, rule 8 →
 /// `outside_booking_window`, rule 10 → `capacity_full`, any other → `slot_unavailable`; the
 /// message carries the rule number and explain's sentence.
-pub fn refusal_error(refusal: &Refusal) -> Error {
+pub(crate) fn refusal_error(refusal: &Refusal) -> Error {
     let code = match refusal.rule {
         1 => ErrorCode::PortalDisabled,
         8 => ErrorCode::OutsideBookingWindow,
@@ -968,7 +996,8 @@ impl Engine {
     /// Releases a hold before it expires (the patient walked away explicitly). With an
     /// `actor` (a portal account), the account needs an active link to the hold's patient
     /// (DESIGN §6); a hold held for no patient can then only be released by staff (`None`).
-    pub fn release_hold(&self, id: &str, actor: Option<&str>) -> Result<Hold> {
+    pub fn release_hold(&self, request: &ReleaseHoldRequest) -> Result<Hold> {
+        let (id, actor) = (request.hold.as_str(), request.actor.as_deref());
         let mut state = self.write();
         let hold = state
             .holds
@@ -1008,7 +1037,7 @@ impl Engine {
     }
 
     /// The hold with this id.
-    pub fn hold_of(&self, id: &str) -> Result<Hold> {
+    pub fn get_hold(&self, id: &str) -> Result<Hold> {
         self.read()
             .holds
             .get(id)

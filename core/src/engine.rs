@@ -309,6 +309,12 @@ impl Engine {
         }
     }
 
+    /// [`Engine::validate`] of configuration JSON: `invalid_config` when it does not parse
+    /// as a configuration (unknown keys, wrong types), else every error and warning.
+    pub fn validate_json(json: &str) -> Result<Vec<Diagnostic>> {
+        Ok(Engine::validate(&Config::from_json(json)?))
+    }
+
     /// The configuration the engine runs (a copy: [`Engine::reconfigure`] may replace it).
     pub fn config(&self) -> Config {
         self.read().practice.config.clone()

@@ -49,7 +49,7 @@ pub use accounts::{Account, AccountLink, NewAccount, Relationship, ResetToken};
 pub use availability::{Refusal, Slot, SlotCandidate, SlotCandidates, SlotQuery, Slots};
 pub use booking::{
     BookRequest, Booking, BookingDetails, CancelOutcome, CancelRequest, Canceller, ConsentRecord,
-    DecisionRequest, Hold, HoldRequest, RescheduleOutcome, RescheduleRequest,
+    DecisionRequest, Hold, HoldRequest, ReleaseHoldRequest, RescheduleOutcome, RescheduleRequest,
 };
 pub use config::Config;
 pub use credentials::{Password, SecretToken};

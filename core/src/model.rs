@@ -93,3 +93,130 @@ pub struct Appointment {
     #[serde(default)]
     pub source: Source,
 }
+
+impl Patient {
+    /// A patient with this host id and nothing else known yet.
+    ///
+    /// ```
+    /// let p = clinic_portal::Patient::new("pat-1").name("Ana", "Lima").email("ana@example.test");
+    /// assert_eq!(p.email.as_deref(), Some("ana@example.test"));
+    /// ```
+    pub fn new(id: impl Into<String>) -> Patient {
+        Patient {
+            id: id.into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            birth_date: None,
+            email: None,
+            allowed_practitioners: Vec::new(),
+            default_insurance: None,
+            referral_type: None,
+        }
+    }
+
+    /// With this given and family name.
+    pub fn name(mut self, first: impl Into<String>, last: impl Into<String>) -> Patient {
+        self.first_name = first.into();
+        self.last_name = last.into();
+        self
+    }
+
+    /// With this e-mail on file.
+    pub fn email(mut self, email: impl Into<String>) -> Patient {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// With this birth date.
+    pub fn birth_date(mut self, date: NaiveDate) -> Patient {
+        self.birth_date = Some(date);
+        self
+    }
+
+    /// Only these practitioners may be booked online for the patient (rule 3).
+    pub fn allowed_practitioners<S: Into<String>>(
+        mut self,
+        ids: impl IntoIterator<Item = S>,
+    ) -> Patient {
+        self.allowed_practitioners = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// With this default insurance (copied onto bookings when the clinic asks for it).
+    pub fn default_insurance(mut self, insurance: impl Into<String>) -> Patient {
+        self.default_insurance = Some(insurance.into());
+        self
+    }
+
+    /// With this referral type.
+    pub fn referral_type(mut self, id: impl Into<String>) -> Patient {
+        self.referral_type = Some(id.into());
+        self
+    }
+}
+
+impl Appointment {
+    /// A booked staff appointment of `practitioner` over `[start, end)`; the builders add
+    /// the rest. `start` and `end` may be UTC instants or instants with an offset.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use clinic_portal::{Appointment, AppointmentStatus};
+    ///
+    /// let start = Utc.with_ymd_and_hms(2027, 3, 9, 14, 0, 0).unwrap();
+    /// let a = Appointment::new("appt-1", "christine", start, start + chrono::Duration::minutes(30))
+    ///     .clinic("toronto")
+    ///     .service("followup-30")
+    ///     .patient("ana")
+    ///     .status(AppointmentStatus::Pending);
+    /// assert!(a.status.occupies());
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        practitioner: impl Into<String>,
+        start: impl Into<DateTime<Utc>>,
+        end: impl Into<DateTime<Utc>>,
+    ) -> Appointment {
+        Appointment {
+            id: id.into(),
+            practitioner: practitioner.into(),
+            clinic: None,
+            service: None,
+            patient: None,
+            start: start.into(),
+            end: end.into(),
+            status: AppointmentStatus::Booked,
+            source: Source::Staff,
+        }
+    }
+
+    /// At this clinic.
+    pub fn clinic(mut self, id: impl Into<String>) -> Appointment {
+        self.clinic = Some(id.into());
+        self
+    }
+
+    /// For this service (its buffers extend what the appointment occupies).
+    pub fn service(mut self, id: impl Into<String>) -> Appointment {
+        self.service = Some(id.into());
+        self
+    }
+
+    /// For this patient.
+    pub fn patient(mut self, id: impl Into<String>) -> Appointment {
+        self.patient = Some(id.into());
+        self
+    }
+
+    /// In this status.
+    pub fn status(mut self, status: AppointmentStatus) -> Appointment {
+        self.status = status;
+        self
+    }
+
+    /// Created by this side.
+    pub fn source(mut self, source: Source) -> Appointment {
+        self.source = source;
+        self
+    }
+}

@@ -127,7 +127,7 @@ fn hold_occupies_until_it_expires_then_converts_into_a_pending_booking() {
     assert_eq!(booked.appointment.practitioner, "dr-a");
     assert_eq!(booked.details.hold.as_deref(), Some(hold.id.as_str()));
     assert_eq!(
-        e.hold_of(&hold.id).map_err(|e| e.code()),
+        e.get_hold(&hold.id).map_err(|e| e.code()),
         Err(ErrorCode::NotFound)
     );
     assert!(!hhmm(&search(&e, &q, later)).contains(&"09:00".to_owned()));
@@ -830,11 +830,14 @@ fn released_holds_free_their_start_and_foreign_changes_are_checked() {
     assert_eq!(rule_of(&e, &q, mon_at(9, 0), early()), Some(10));
     // A portal account cannot release a hold held for no patient.
     fails(&e, ErrorCode::NotAuthorized, |e| {
-        e.release_hold(&h.id, Some("some-account"))
+        e.release_hold(&clinic_portal::ReleaseHoldRequest::new(&h.id).actor("some-account"))
     });
-    e.release_hold(&h.id, None).expect("release");
+    e.release_hold(&clinic_portal::ReleaseHoldRequest::new(&h.id))
+        .expect("release");
     assert_eq!(rule_of(&e, &q, mon_at(9, 0), early()), None);
-    fails(&e, ErrorCode::NotFound, |e| e.release_hold(&h.id, None));
+    fails(&e, ErrorCode::NotFound, |e| {
+        e.release_hold(&clinic_portal::ReleaseHoldRequest::new(&h.id))
+    });
     // A change naming a practitioner this configuration does not have is refused whole.
     let mut change = e.changes_since(e.last_seq() - 1).expect("last")[0].clone();
     change.seq = e.last_seq() + 1;

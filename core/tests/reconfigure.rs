@@ -149,7 +149,7 @@ fn closures_are_added_and_removed_by_id_releasing_holds_that_no_longer_fit() {
     assert_eq!(report.stranded[0].rule, Some(7));
     assert!(search(&e, &on(monday()).practitioner("dr-b"), early()).is_empty());
     assert_eq!(
-        e.hold_of(&hold.id).map(|_| ()).map_err(|e| e.code()),
+        e.get_hold(&hold.id).map(|_| ()).map_err(|e| e.code()),
         Err(ErrorCode::NotFound)
     );
     // Replacing by id keeps one closure.

@@ -187,7 +187,7 @@ fn a_patient_cannot_see_or_act_for_another_patient() {
         .expect("p2's hold, by staff");
     let before = e.snapshot();
     assert_eq!(
-        e.release_hold(&their_hold.id, Some(&one.id))
+        e.release_hold(&clinic_portal::ReleaseHoldRequest::new(&their_hold.id).actor(&one.id))
             .expect_err("not their hold")
             .code(),
         ErrorCode::NotAuthorized
@@ -201,7 +201,7 @@ fn a_patient_cannot_see_or_act_for_another_patient() {
             now(),
         )
         .expect("own hold");
-    e.release_hold(&my_hold.id, Some(&one.id))
+    e.release_hold(&clinic_portal::ReleaseHoldRequest::new(&my_hold.id).actor(&one.id))
         .expect("own hold released");
 }
 
