@@ -340,12 +340,19 @@ fn a_guardian_links_to_an_existing_account_and_manages_exactly_their_dependents(
             now(),
         )
         .expect("kid1");
-    let b2 = e
-        .book(
+    // An actor is an account id, never a username.
+    fails(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
             &BookRequest::new("kid2", "physio-30", mon_at(9, 30)).actor(&mum.username),
             now(),
         )
-        .expect("kid2 (actor by username)");
+    });
+    let b2 = e
+        .book(
+            &BookRequest::new("kid2", "physio-30", mon_at(9, 30)).actor(&mum.id),
+            now(),
+        )
+        .expect("kid2");
     // Someone else's booking, made by staff.
     let theirs = e
         .book(
@@ -710,11 +717,11 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     });
     let merged = e.merge_patients("ann", &new, now()).expect("merge");
     assert_eq!(
-        merged.kept.email.as_deref(),
-        Some("ann@x.test"),
-        "blank filled"
+        merged.kept.email, None,
+        "a signup's unverified address does not become the e-mail on file"
     );
     assert_eq!(merged.invitations, std::slice::from_ref(&inv.invitation.id));
+    assert_eq!(merged.awaiting_confirmation, [out.account.id.clone()]);
     // Everything is reachable from the kept patient.
     assert_eq!(
         e.patient(&new).expect_err("gone").code(),
@@ -735,6 +742,48 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     for link in &before_links {
         assert!(after_links.contains(link), "{link:?} lost");
     }
+    // ... but the merge granted nothing: the moved link awaits confirmation.
+    let moved = e.links_of_account(&out.account.id);
+    let moved = moved
+        .iter()
+        .find(|l| l.patient == "ann")
+        .expect("moved link");
+    assert!(!moved.active && moved.awaits_confirmation, "{moved:?}");
+    assert_eq!(
+        e.appointments_for_account(&out.account.id).expect("none"),
+        []
+    );
+    fails(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
+            &BookRequest::new("ann", "physio-30", mon_at(11, 0))
+                .consent()
+                .actor(&out.account.id),
+            now(),
+        )
+    });
+    assert_eq!(e.invitations_of("ann").len(), 1);
+    assert!(e.review_queue().is_empty(), "a merge reviews the signup");
+    assert_eq!(e.links_of_patient("kid").len(), 1, "other links untouched");
+    // The moved invitation expired with the merge (it was addressed for the other
+    // profile); staff resend it deliberately.
+    fails(&e, ErrorCode::InvitationExpired, |e| {
+        e.accept_invitation(
+            &AcceptInvitation::with_password(&inv.token, "dad password"),
+            now(),
+        )
+    });
+    // Staff confirm the link: from then on the account sees both profiles' appointments.
+    fails(&e, ErrorCode::NotFound, |e| {
+        e.confirm_link(&out.account.id, "kid", now())
+    });
+    let confirmed = e
+        .confirm_link(&out.account.id, "ann", now())
+        .expect("confirm");
+    assert!(confirmed.active && !confirmed.awaits_confirmation);
+    assert_eq!(confirmed.relationship, Relationship::Own);
+    fails(&e, ErrorCode::NotFound, |e| {
+        e.confirm_link(&out.account.id, "ann", now())
+    });
     let mut seen: Vec<String> = e
         .appointments_for_account(&out.account.id)
         .expect("visible")
@@ -745,16 +794,21 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     let mut expected = before_appointments.clone();
     expected.sort();
     assert_eq!(seen, expected);
-    assert_eq!(e.invitations_of("ann").len(), 1);
-    assert!(e.review_queue().is_empty(), "a merge reviews the signup");
-    assert_eq!(e.links_of_patient("kid").len(), 1, "other links untouched");
-    // The new account can act for the kept patient; the dad's invitation links to it.
+    let resent = e
+        .resend_invitation(&inv.invitation.id, now())
+        .expect("resend");
     e.accept_invitation(
-        &AcceptInvitation::with_password(&inv.token, "dad password"),
+        &AcceptInvitation::with_password(&resent.token, "dad password"),
         now(),
     )
-    .expect("invitation moved with the patient");
-    assert_eq!(e.links_of_patient("ann").len(), 2);
+    .expect("the resent invitation links the dad");
+    assert_eq!(
+        e.links_of_patient("ann")
+            .iter()
+            .filter(|l| l.active)
+            .count(),
+        2
+    );
     // The journal replays the merge exactly.
     for change in e.changes_since(start.last_seq()).expect("changes") {
         start.apply(&change).expect("apply");
