@@ -115,6 +115,149 @@ fn usernames_are_normalised_unique_and_look_alikes_are_refused() {
     });
 }
 
+/// Each look-alike of an existing username, and the error it gets wherever a username or
+/// an e-mail is given: manual accounts, public signup and invitations.
+const LOOK_ALIKES: &[(&str, &str, ErrorCode)] = &[
+    (
+        "Cyrillic а (U+0430) inside Latin",
+        "m\u{430}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "Cyrillic е (U+0435) inside Latin",
+        "p\u{435}ter@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "Cyrillic а in a Latin domain",
+        "mark@ex\u{430}mple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width space U+200B",
+        "ma\u{200B}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width space in the domain",
+        "mark@exa\u{200B}mple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width joiner U+200D",
+        "ma\u{200D}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "soft hyphen U+00AD",
+        "ma\u{AD}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "soft hyphen in the domain",
+        "mark@exam\u{AD}ple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "word joiner U+2060",
+        "mark\u{2060}@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "byte order mark U+FEFF",
+        "\u{FEFF}mark@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "right-to-left override U+202E",
+        "\u{202E}kram@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "trailing dot in the domain",
+        "mark@example.com.",
+        ErrorCode::EmailInUse,
+    ),
+    (
+        "upper-case domain",
+        "mark@EXAMPLE.COM",
+        ErrorCode::EmailInUse,
+    ),
+    (
+        "all-Cyrillic асе (one script, same skeleton)",
+        "\u{430}\u{441}\u{435}@example.com",
+        ErrorCode::EmailInUse,
+    ),
+];
+
+fn look_alike_practice() -> Engine {
+    let e = engine(&signup_config(true));
+    for name in ["mark@example.com", "peter@example.com", "ace@example.com"] {
+        e.create_account(&NewAccount::new(name, "original password"), now())
+            .expect(name);
+    }
+    e.upsert_patient(patient("kid", "Bo", None)).expect("kid");
+    e
+}
+
+#[test]
+fn look_alike_usernames_are_refused_as_accounts() {
+    let e = look_alike_practice();
+    for (what, name, code) in LOOK_ALIKES {
+        let err = fails(&e, *code, |e| {
+            e.create_account(&NewAccount::new(*name, "look-alike password"), now())
+        });
+        assert!(!err.is_empty(), "{what}");
+        // Only another spelling of the same name logs in, as that account.
+        let login = e.login(name, &pw("original password"), now());
+        if name.is_ascii() {
+            assert_eq!(login.expect(what).username, "mark@example.com", "{what}");
+        } else {
+            assert_eq!(
+                login.expect_err(what).code(),
+                ErrorCode::CredentialsInvalid,
+                "{what}"
+            );
+        }
+    }
+    assert_eq!(e.accounts().len(), 3);
+}
+
+#[test]
+fn look_alike_addresses_are_refused_at_signup_and_in_invitations() {
+    let e = look_alike_practice();
+    for (what, name, code) in LOOK_ALIKES {
+        fails(&e, *code, |e| e.signup(&form(name, "Mark", "Lee"), now()));
+        if *code == ErrorCode::InvalidInput {
+            fails(&e, ErrorCode::InvalidInput, |e| {
+                e.invite(&InviteRequest::guardian("kid", *name), now())
+            });
+            e.upsert_patient(patient("pat-look", "Mark", Some(name)))
+                .expect("a bad address on file");
+            fails(&e, ErrorCode::InvalidInput, |e| {
+                e.invite(&InviteRequest::own("pat-look"), now())
+            });
+            e.remove_patient("pat-look").expect("removed");
+        }
+    }
+    // The trailing-dot and upper-case forms are the same address: an invitation to them
+    // goes to the normalised address.
+    let issued = e
+        .invite(
+            &InviteRequest::guardian("kid", "New.Parent@Example.COM."),
+            now(),
+        )
+        .expect("invite");
+    assert_eq!(issued.invitation.email, "new.parent@example.com");
+    let idn = e
+        .invite(
+            &InviteRequest::guardian("kid", "parent@B\u{FC}cher.Example"),
+            now(),
+        )
+        .expect("an internationalised domain");
+    assert_eq!(idn.invitation.email, "parent@xn--bcher-kva.example");
+}
+
 #[test]
 fn passwords_are_checked_hashed_verified_and_changed() {
     let e = family();
