@@ -871,3 +871,97 @@ impl Engine {
         Ok(updated)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_with(accounts: &[(&str, &str)]) -> Engine {
+        let e = Engine::from_json(
+            r#"{"clinics": [{"id": "main", "time_zone": "America/Toronto"}],
+                "schedule_types": [{"id": "treat", "name": "Treatment"}],
+                "practitioners": [{"id": "dr", "schedule_types": ["treat"], "availability": []}],
+                "services": [{"id": "s", "duration_minutes": 30, "schedule_types": ["treat"]}]}"#,
+        )
+        .expect("engine");
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("now");
+        {
+            let state = &mut *e.write();
+            for (id, username) in accounts {
+                let account =
+                    Account::from_parts((*id).into(), (*username).into(), "x".into(), now);
+                check_account_identity(state, &account).expect("valid");
+                e.commit(state, vec![Delta::PutAccount { account }]);
+            }
+        }
+        e
+    }
+
+    fn code(state: &State, id: &str, username: &str) -> Option<ErrorCode> {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("now");
+        let account = Account::from_parts(id.into(), username.into(), "x".into(), now);
+        check_account_identity(state, &account)
+            .err()
+            .map(|e| e.code())
+    }
+
+    #[test]
+    fn account_identity_checks_namespaces_normal_form_and_renames() {
+        let e = engine_with(&[("acct-1", "ann@x.test"), ("acct-2", "frontdesk")]);
+        let state = e.read();
+        // An update of an existing account is fine; a rename is not.
+        assert_eq!(code(&state, "acct-1", "ann@x.test"), None);
+        assert_eq!(
+            code(&state, "acct-1", "bob@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        // A new account.
+        assert_eq!(code(&state, "acct-3", "bob@x.test"), None);
+        assert_eq!(
+            code(&state, "", "bob@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        assert_eq!(
+            code(&state, "acct-3", "Bob@x.test"),
+            Some(ErrorCode::InvalidInput),
+            "not in normalised form"
+        );
+        assert_eq!(
+            code(&state, "acct-3", "a\u{200B}b@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        // Username taken, looking like a taken one, or another account's id.
+        assert_eq!(
+            code(&state, "acct-3", "ann@x.test"),
+            Some(ErrorCode::EmailInUse)
+        );
+        assert_eq!(
+            code(&state, "acct-3", "\u{430}nn@x.test"),
+            Some(ErrorCode::InvalidInput),
+            "mixed scripts"
+        );
+        assert_eq!(
+            code(&state, "acct-3", "acct-1"),
+            Some(ErrorCode::EmailInUse)
+        );
+        // An id that is (or normalises to, or looks like) another account's username.
+        assert_eq!(
+            code(&state, "ann@x.test", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "ANN@x.test", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "FrontDesk", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "frontdesk", "frontdesk"),
+            Some(ErrorCode::EmailInUse)
+        );
+        // Its own username as its own id is no confusion.
+        assert_eq!(code(&state, "carl@x.test", "carl@x.test"), None);
+    }
+}
