@@ -227,6 +227,7 @@ fn look_alike_usernames_are_refused_as_accounts() {
 fn look_alike_addresses_are_refused_at_signup_and_in_invitations() {
     let e = look_alike_practice();
     for (what, name, code) in LOOK_ALIKES {
+        println!("case: {what}"); // shown with a failure
         fails(&e, *code, |e| e.signup(&form(name, "Mark", "Lee"), now()));
         if *code == ErrorCode::InvalidInput {
             fails(&e, ErrorCode::InvalidInput, |e| {
@@ -864,7 +865,10 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
         "a signup's unverified address does not become the e-mail on file"
     );
     assert_eq!(merged.invitations, std::slice::from_ref(&inv.invitation.id));
-    assert_eq!(merged.awaiting_confirmation, [out.account.id.clone()]);
+    assert_eq!(
+        merged.awaiting_confirmation,
+        std::slice::from_ref(&out.account.id)
+    );
     // Everything is reachable from the kept patient.
     assert_eq!(
         e.patient(&new).expect_err("gone").code(),

@@ -578,7 +578,7 @@ fn a_merge_never_gives_an_unverified_signup_access_to_the_existing_patient() {
     let top = &e.find_duplicates(&new).expect("duplicates")[0];
     assert_eq!((top.patient.as_str(), top.score), ("victim", 90));
     let merged = e.merge_patients("victim", &new, now()).expect("merge");
-    assert_eq!(merged.awaiting_confirmation, [account.clone()]);
+    assert_eq!(merged.awaiting_confirmation, std::slice::from_ref(&account));
     let link = e
         .links_of_patient("victim")
         .into_iter()
@@ -634,7 +634,10 @@ fn the_kept_e_mail_is_not_filled_from_a_signup_and_moved_invitations_expire() {
         .expect("a guardian invitation of the new profile");
     let merged = e.merge_patients("victim", &new, now()).expect("merge");
     assert_eq!(merged.kept.email, None);
-    assert_eq!(merged.invitations, [theirs.invitation.id.clone()]);
+    assert_eq!(
+        merged.invitations,
+        std::slice::from_ref(&theirs.invitation.id)
+    );
     refused(&e, ErrorCode::InvitationExpired, |e| {
         e.accept_invitation(
             &AcceptInvitation::with_password(&theirs.token, "accomplice password"),
