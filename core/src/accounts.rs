@@ -646,7 +646,7 @@ impl Engine {
             .collect()
     }
 
-    /// Staff link an existing account (by id) to a patient (DESIGN §6). Replaces any earlier
+    /// Staff link an existing account (by id) to a patient. Replaces any earlier
     /// link of that account to that patient, so it also confirms a link awaiting
     /// confirmation (with the relationship given here).
     pub fn link_account(
@@ -744,7 +744,7 @@ impl Engine {
             .collect()
     }
 
-    /// The appointments an account (by id) may see (DESIGN §6): those of every patient it
+    /// The appointments an account (by id) may see: those of every patient it
     /// has an active link to — a guardian sees exactly their dependents' — ordered by
     /// start, then id. An unknown account id is `not_found` (a username is not an id).
     pub fn appointments_for_account(&self, account: &str) -> Result<Vec<Appointment>> {

@@ -201,7 +201,7 @@ impl Engine {
         self.read().merges.get(patient).cloned()
     }
 
-    /// Folds patient `merge` into patient `keep` (DESIGN §6), losing nothing but granting
+    /// Folds patient `merge` into patient `keep`, losing nothing but granting
     /// no access (see the [module documentation](crate::merge)): moved links of accounts
     /// not already linked to `keep` await confirmation. Refused (`invalid_input`) when both
     /// have an active `self` account from different accounts: revoke one first.
