@@ -9,10 +9,25 @@
 //! **Authorization.** Every patient-facing request ([`crate::SlotQuery`],
 //! [`crate::HoldRequest`], [`crate::BookRequest`], [`crate::CancelRequest`] by the patient,
 //! [`crate::RescheduleRequest`], [`crate::RegistrationRequest`]) carries an optional
-//! `actor` (an account id, or its username): with `Some(account)` the
-//! engine requires an active link from that account to the target patient
-//! (`not_authorized` otherwise); `None` means the host's trusted staff side, which the host
-//! must never pass on behalf of a portal user. Revoked links grant nothing.
+//! `actor`: an account **id**, never a username. With `Some(account)` the engine requires
+//! an active link from that account to the target patient (`not_authorized` otherwise);
+//! `None` means the host's trusted staff side, which the host must never pass on behalf of
+//! a portal user. Revoked links, and links awaiting confirmation after a merge
+//! ([`crate::merge`]), grant nothing. Every other parameter that names an account
+//! ([`Engine::link_account`], [`Engine::appointments_for_account`],
+//! [`crate::AcceptInvitation::authenticated_account`], …) is an account id too; only
+//! [`Engine::login`], [`Engine::account_by_username`] and
+//! [`Engine::request_password_reset`] take a username.
+//!
+//! **Ids and usernames are separate namespaces.** No account's id may be another
+//! account's username, nor may a username be another account's id, so neither can ever
+//! be taken for the other. This is checked whenever an account is made, with a caller's
+//! or a generated id ([`Engine::create_account`], [`Engine::signup`],
+//! [`Engine::accept_invitation`]): an id that is, exactly or after username normalisation
+//! and up to a look-alike ([`crate::credentials::username_skeleton`]), the username of an
+//! existing account is `duplicate_id`; a username that is exactly the id of an existing
+//! account is `email_in_use` (as is a username that is taken or looks like a taken one).
+//! A generated id (`acct-N`) skips the numbers whose id would collide.
 //!
 //! **Login and reset.** A wrong password and an unknown username give the same
 //! `credentials_invalid` and cost the same (an unknown username runs a dummy Argon2
@@ -112,6 +127,11 @@ pub struct AccountLink {
     /// When staff revoked it.
     #[serde(default)]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Moved here by a merge and not yet confirmed: inactive, grants nothing until staff
+    /// call [`Engine::confirm_link`] or the account accepts a self invitation sent to the
+    /// patient's e-mail on file (see [`crate::merge`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaits_confirmation: bool,
 }
 
 impl AccountLink {
@@ -186,6 +206,99 @@ impl From<String> for Password {
     }
 }
 
+/// `email_in_use` when `username` (normalised), or a look-alike of it, is the username of
+/// an account other than `except`, or when it is exactly the id of another account
+/// (account ids and usernames are separate namespaces).
+pub(crate) fn check_username_free(
+    state: &State,
+    username: &str,
+    except: Option<&str>,
+) -> Result<()> {
+    let taken = state
+        .usernames
+        .get(username)
+        .or_else(|| state.skeletons.get(&username_skeleton(username)));
+    if let Some(id) = taken.filter(|id| Some(id.as_str()) != except) {
+        return Err(Error::new(
+            ErrorCode::EmailInUse,
+            format!(
+                "username `{username}` (or one that looks the same) is already used by \
+                 another account (`{id}`)"
+            ),
+        ));
+    }
+    if state.accounts.contains_key(username) && Some(username) != except {
+        return Err(Error::new(
+            ErrorCode::EmailInUse,
+            format!(
+                "username `{username}` is the id of another account; account ids and \
+                 usernames are separate namespaces"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `id` would be confused with the username of an account other than `except`:
+/// it is one exactly, or after username normalisation, or looks like one.
+fn id_is_a_username(state: &State, id: &str, except: Option<&str>) -> bool {
+    let other = |owner: &String| Some(owner.as_str()) != except;
+    if state.usernames.get(id).is_some_and(other) {
+        return true;
+    }
+    normalize_username(id).is_ok_and(|u| {
+        state.usernames.get(&u).is_some_and(other)
+            || state
+                .skeletons
+                .get(&username_skeleton(&u))
+                .is_some_and(other)
+    })
+}
+
+/// `duplicate_id` when an account id would be confused with another account's username.
+fn check_id_free(state: &State, id: &str, except: Option<&str>) -> Result<()> {
+    if id_is_a_username(state, id, except) {
+        return Err(Error::new(
+            ErrorCode::DuplicateId,
+            format!(
+                "account id `{id}` is (or looks like) the username of another account; \
+                 account ids and usernames are separate namespaces"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The identity invariants of one account about to be stored in `state` (by a live
+/// operation, a restore or a journal apply): a non-empty id; a username in normalised form
+/// (`invalid_input`); unchanged if the account already exists (`invalid_input`: the live
+/// API never renames an account); a username that is neither another account's username,
+/// nor a look-alike of one, nor another account's id (`email_in_use`); and an id that is
+/// not another account's username (`duplicate_id`). `state` is what the account is being
+/// added to; the account itself may already be in it (an update).
+pub(crate) fn check_account_identity(state: &State, account: &Account) -> Result<()> {
+    if account.id.trim().is_empty() {
+        return Err(Error::invalid_input("an account needs a non-empty id"));
+    }
+    let normal = normalize_username(&account.username)?;
+    if normal != account.username {
+        return Err(Error::invalid_input(format!(
+            "account `{}` has username `{}`, which is not in normalised form (`{normal}`)",
+            account.id, account.username
+        )));
+    }
+    if let Some(old) = state.accounts.get(&account.id) {
+        if old.username != account.username {
+            return Err(Error::invalid_input(format!(
+                "account `{}` cannot change its username from `{}` to `{}`",
+                account.id, old.username, account.username
+            )));
+        }
+    }
+    check_username_free(state, &account.username, Some(&account.id))?;
+    check_id_free(state, &account.id, Some(&account.id))
+}
+
 /// `credentials_invalid`, the same for every login failure.
 fn bad_credentials() -> Error {
     Error::new(
@@ -196,39 +309,6 @@ fn bad_credentials() -> Error {
 
 impl Engine {
     // -- lookups and indexes -------------------------------------------------------------
-
-    /// The account an actor names: by account id, else by (normalised) username.
-    pub(crate) fn resolve_account<'s>(&self, state: &'s State, actor: &str) -> Option<&'s Account> {
-        state.accounts.get(actor).or_else(|| {
-            normalize_username(actor)
-                .ok()
-                .and_then(|u| state.usernames.get(&u))
-                .and_then(|id| state.accounts.get(id))
-        })
-    }
-
-    /// `email_in_use` when the username, or a look-alike of it, belongs to another account.
-    pub(crate) fn check_username_free(
-        &self,
-        state: &State,
-        username: &str,
-        except: Option<&str>,
-    ) -> Result<()> {
-        let taken = state
-            .usernames
-            .get(username)
-            .or_else(|| state.skeletons.get(&username_skeleton(username)));
-        match taken {
-            Some(id) if Some(id.as_str()) != except => Err(Error::new(
-                ErrorCode::EmailInUse,
-                format!(
-                    "username `{username}` (or one that looks the same) is already used by \
-                     another account (DESIGN §6)"
-                ),
-            )),
-            _ => Ok(()),
-        }
-    }
 
     /// DESIGN §6 authorization: `None` is the trusted staff side; `Some(actor)` needs an
     /// active link from that account to `patient`.
@@ -241,12 +321,12 @@ impl Engine {
         let Some(actor) = actor else {
             return Ok(());
         };
-        let linked = self.resolve_account(state, actor).is_some_and(|a| {
-            state
+        // By account id only: a username never names an actor.
+        let linked = state.accounts.contains_key(actor)
+            && state
                 .links
-                .get(&(a.id.clone(), patient.to_owned()))
-                .is_some_and(|l| l.active)
-        });
+                .get(&(actor.to_owned(), patient.to_owned()))
+                .is_some_and(|l| l.active);
         if linked {
             Ok(())
         } else {
@@ -296,18 +376,25 @@ impl Engine {
         self.authorize(state, Some(actor), patient)
     }
 
-    /// The caller's account id, checked, or a fresh `acct-N` (the counter in `deltas`).
+    /// The caller's account id, checked (`duplicate_id` when taken or when it is, or looks
+    /// like, an existing username), or a fresh `acct-N` that is neither (the counter in
+    /// `deltas`).
     pub(crate) fn new_account_id(
         &self,
         state: &State,
         given: Option<&str>,
         deltas: &mut Vec<Delta>,
     ) -> Result<String> {
+        if let Some(id) = given {
+            if !state.accounts.contains_key(id) {
+                check_id_free(state, id, None)?;
+            }
+        }
         self.new_id(
             state,
             given,
             ("account", "acct"),
-            |s: &State, id: &str| s.accounts.contains_key(id),
+            |s: &State, id: &str| s.accounts.contains_key(id) || id_is_a_username(s, id, None),
             deltas,
         )
     }
@@ -357,6 +444,7 @@ impl Engine {
             active: true,
             created_at: now,
             revoked_at: None,
+            awaits_confirmation: false,
         };
         deltas.push(Delta::PutLink { link: link.clone() });
         Ok(link)
@@ -366,14 +454,15 @@ impl Engine {
 
     /// Staff create an account with a username and password (DESIGN §6, manual accounts),
     /// optionally linked to a patient. `email_in_use` when the username or a look-alike is
-    /// taken.
+    /// taken, or is another account's id; `duplicate_id` when the id is taken or is (or
+    /// looks like) another account's username (see the [module documentation](self)).
     pub fn create_account(&self, request: &NewAccount, now: DateTime<Utc>) -> Result<Account> {
         check_instant("now", now)?;
         let username = normalize_username(&request.username)?;
         let hash = credentials::hash_password(&request.password)?;
         let mut guard = self.write();
         let state = &mut *guard;
-        self.check_username_free(state, &username, None)?;
+        check_username_free(state, &username, None)?;
         let mut deltas = Vec::new();
         let id = self.new_account_id(state, request.id.as_deref(), &mut deltas)?;
         let account = Account {
@@ -382,6 +471,7 @@ impl Engine {
             password_hash: hash,
             created_at: now,
         };
+        check_account_identity(state, &account)?;
         deltas.push(Delta::PutAccount {
             account: account.clone(),
         });
@@ -556,7 +646,9 @@ impl Engine {
             .collect()
     }
 
-    /// Staff link an existing account to a patient (DESIGN §6).
+    /// Staff link an existing account (by id) to a patient. Replaces any earlier
+    /// link of that account to that patient, so it also confirms a link awaiting
+    /// confirmation (with the relationship given here).
     pub fn link_account(
         &self,
         account: &str,
@@ -576,7 +668,46 @@ impl Engine {
         Ok(link)
     }
 
-    /// Staff revoke a link: it stays for the record and grants nothing from now on.
+    /// Staff confirm a link that a merge moved to `patient` ([`crate::merge`]): from now on
+    /// it is active and grants access, with the relationship it had. `not_found` when the
+    /// account has no link to the patient awaiting confirmation (a revoked link is not
+    /// confirmed: link the account again with [`Engine::link_account`]); `invalid_input`
+    /// when a `self` link would break the one-self rule.
+    pub fn confirm_link(
+        &self,
+        account: &str,
+        patient: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccountLink> {
+        check_instant("now", now)?;
+        let mut guard = self.write();
+        let state = &mut *guard;
+        let pending = state
+            .links
+            .get(&(account.to_owned(), patient.to_owned()))
+            .filter(|l| l.awaits_confirmation)
+            .cloned()
+            .ok_or_else(|| {
+                Error::not_found(
+                    "link awaiting confirmation",
+                    &format!("{account} → {patient}"),
+                )
+            })?;
+        let mut deltas = Vec::new();
+        let link = self.link_deltas(
+            state,
+            account,
+            patient,
+            pending.relationship,
+            now,
+            &mut deltas,
+        )?;
+        self.commit(state, deltas);
+        Ok(link)
+    }
+
+    /// Staff revoke a link, active or awaiting confirmation: it stays for the record and
+    /// grants nothing from now on.
     pub fn revoke_link(
         &self,
         account: &str,
@@ -590,12 +721,13 @@ impl Engine {
         let link = state
             .links
             .get(&key)
-            .filter(|l| l.active)
+            .filter(|l| l.active || l.awaits_confirmation)
             .cloned()
             .ok_or_else(|| Error::not_found("active link", &format!("{account} → {patient}")))?;
         let link = AccountLink {
             active: false,
             revoked_at: Some(now),
+            awaits_confirmation: false,
             ..link
         };
         self.commit(state, vec![Delta::PutLink { link: link.clone() }]);
@@ -612,13 +744,14 @@ impl Engine {
             .collect()
     }
 
-    /// The appointments an account may see (DESIGN §6): those of every patient it has an
-    /// active link to — a guardian sees exactly their dependents' — ordered by start, then
-    /// id. An unknown account is `not_found`.
+    /// The appointments an account (by id) may see: those of every patient it
+    /// has an active link to — a guardian sees exactly their dependents' — ordered by
+    /// start, then id. An unknown account id is `not_found` (a username is not an id).
     pub fn appointments_for_account(&self, account: &str) -> Result<Vec<Appointment>> {
         let state = self.read();
-        let acct = self
-            .resolve_account(&state, account)
+        let acct = state
+            .accounts
+            .get(account)
             .ok_or_else(|| Error::not_found("account", account))?;
         let mut out: Vec<Appointment> = state
             .links
@@ -736,5 +869,99 @@ impl Engine {
             ],
         );
         Ok(updated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine_with(accounts: &[(&str, &str)]) -> Engine {
+        let e = Engine::from_json(
+            r#"{"clinics": [{"id": "main", "time_zone": "America/Toronto"}],
+                "schedule_types": [{"id": "treat", "name": "Treatment"}],
+                "practitioners": [{"id": "dr", "schedule_types": ["treat"], "availability": []}],
+                "services": [{"id": "s", "duration_minutes": 30, "schedule_types": ["treat"]}]}"#,
+        )
+        .expect("engine");
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("now");
+        {
+            let state = &mut *e.write();
+            for (id, username) in accounts {
+                let account =
+                    Account::from_parts((*id).into(), (*username).into(), "x".into(), now);
+                check_account_identity(state, &account).expect("valid");
+                e.commit(state, vec![Delta::PutAccount { account }]);
+            }
+        }
+        e
+    }
+
+    fn code(state: &State, id: &str, username: &str) -> Option<ErrorCode> {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("now");
+        let account = Account::from_parts(id.into(), username.into(), "x".into(), now);
+        check_account_identity(state, &account)
+            .err()
+            .map(|e| e.code())
+    }
+
+    #[test]
+    fn account_identity_checks_namespaces_normal_form_and_renames() {
+        let e = engine_with(&[("acct-1", "ann@x.test"), ("acct-2", "frontdesk")]);
+        let state = e.read();
+        // An update of an existing account is fine; a rename is not.
+        assert_eq!(code(&state, "acct-1", "ann@x.test"), None);
+        assert_eq!(
+            code(&state, "acct-1", "bob@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        // A new account.
+        assert_eq!(code(&state, "acct-3", "bob@x.test"), None);
+        assert_eq!(
+            code(&state, "", "bob@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        assert_eq!(
+            code(&state, "acct-3", "Bob@x.test"),
+            Some(ErrorCode::InvalidInput),
+            "not in normalised form"
+        );
+        assert_eq!(
+            code(&state, "acct-3", "a\u{200B}b@x.test"),
+            Some(ErrorCode::InvalidInput)
+        );
+        // Username taken, looking like a taken one, or another account's id.
+        assert_eq!(
+            code(&state, "acct-3", "ann@x.test"),
+            Some(ErrorCode::EmailInUse)
+        );
+        assert_eq!(
+            code(&state, "acct-3", "\u{430}nn@x.test"),
+            Some(ErrorCode::InvalidInput),
+            "mixed scripts"
+        );
+        assert_eq!(
+            code(&state, "acct-3", "acct-1"),
+            Some(ErrorCode::EmailInUse)
+        );
+        // An id that is (or normalises to, or looks like) another account's username.
+        assert_eq!(
+            code(&state, "ann@x.test", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "ANN@x.test", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "FrontDesk", "c@x.test"),
+            Some(ErrorCode::DuplicateId)
+        );
+        assert_eq!(
+            code(&state, "frontdesk", "frontdesk"),
+            Some(ErrorCode::EmailInUse)
+        );
+        // Its own username as its own id is no confusion.
+        assert_eq!(code(&state, "carl@x.test", "carl@x.test"), None);
     }
 }

@@ -3,17 +3,43 @@
 //!
 //! # Usernames
 //!
-//! A username is normally an e-mail address. [`normalize_username`] trims it, puts it in
-//! Unicode NFC (so a composed and a decomposed `é` are the same name), lower-cases the
-//! domain (everything after the last `@`) and lower-cases the ASCII letters of the local
-//! part. Non-ASCII letters of the local part are **not** case-folded: `Ä@x.test` and
-//! `ä@x.test` are different names, as the mail system may treat them.
+//! A username is normally an e-mail address. [`normalize_username`] checks and normalises
+//! it; a username that fails a check is `invalid_input` and nothing is created:
+//!
+//! 1. **Length.** At most [`MAX_USERNAME_CHARS`] characters (and at most four times as many
+//!    bytes before any normalisation, so the work is bounded), before and after
+//!    normalisation; not empty after trimming.
+//! 2. **Characters.** Surrounding white space is trimmed and the text is put in Unicode NFC
+//!    (a composed and a decomposed `é` are the same name). Then no white space, no control
+//!    character and no invisible or formatting character is accepted anywhere: the
+//!    default-ignorable code points and format characters (general category Cf) — zero-width
+//!    space U+200B, zero-width (non-)joiner U+200C/U+200D, soft hyphen U+00AD, word joiner
+//!    U+2060, byte order mark U+FEFF, the bidirectional marks, embeddings, overrides and
+//!    isolates (U+200E/U+200F, U+202A–U+202E, U+2066–U+2069, U+061C), variation selectors,
+//!    tags… Printable ASCII is accepted; every other character must be allowed in
+//!    identifiers by the General Security Profile of Unicode TR #39 (so no symbols, emoji,
+//!    compatibility forms such as full-width letters, nor characters
+//!    of obsolete or limited-use scripts).
+//! 3. **One script per part.** The local part (before the last `@`) and each label of the
+//!    domain must each be *highly restrictive* in the sense of TR #39: all its letters from
+//!    one script, or Latin with Han and Japanese kana or Korean hangul. Latin mixed with
+//!    Cyrillic or Greek (`pаypal` with a Cyrillic `а`) is refused. ASCII punctuation and
+//!    digits belong to every script.
+//! 4. **Case and domain.** The ASCII letters of the local part are lower-cased; non-ASCII
+//!    letters of the local part are **not** case-folded (`Ä@x.test` and `ä@x.test` are
+//!    different names, as the mail system may treat them — and the look-alike rule below
+//!    refuses the second one). The domain (after the last `@`) is converted with IDNA
+//!    (UTS #46, STD3 host-name rules, DNS label and name lengths) to its lower-case ASCII
+//!    form (`Bücher.Example` → `xn--bcher-kva.example`), and a trailing root dot is removed
+//!    (`a@example.com.` is `a@example.com`).
 //!
 //! Two usernames that only *look* alike are refused rather than silently merged: every
-//! username also has a [`username_skeleton`] (NFKC, full lower case, the dotless `ı` and
-//! the long `ſ` folded to `i`/`s`, combining marks removed), and a new username whose
-//! skeleton equals an existing one's is `email_in_use`. So the Kelvin sign `K` (U+212A)
-//! cannot shadow `k`, nor `ı` shadow `i`. For ASCII names the skeleton is the name itself.
+//! username also has a [`username_skeleton`] (the TR #39 confusable skeleton of its NFKC,
+//! lower-cased form, with the domain in Unicode, lower-cased again), and a new username
+//! whose skeleton equals an existing one's is `email_in_use`. So an all-Cyrillic `асе`
+//! cannot shadow `ace`, the dotless `ı` cannot shadow `i`, nor `rn` shadow `m`.
+//!
+//! Usernames and account ids are separate namespaces: see [`crate::accounts`].
 //!
 //! # Passwords
 //!
@@ -39,8 +65,10 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
+use unicode_security::{
+    skeleton, GeneralSecurityProfile, RestrictionLevel, RestrictionLevelDetection,
+};
 
 use crate::{Error, ErrorCode, Result};
 
@@ -70,51 +98,169 @@ pub const MAX_P_COST: u32 = 8;
 // ---------------------------------------------------------------------------------------
 
 /// The normalised form of a username (see the module documentation), or `invalid_input`
-/// when it is empty, too long, or contains whitespace or control characters.
+/// when it is empty, too long, contains white space, control, invisible or formatting
+/// characters or characters TR #39 does not allow in identifiers, mixes scripts within
+/// its local part or a domain label, or has a domain that IDNA refuses.
 pub fn normalize_username(raw: &str) -> Result<String> {
+    // Bound the work before normalising: MAX_USERNAME_CHARS characters are at most four
+    // times as many bytes.
+    if raw.len() > MAX_USERNAME_CHARS * 4 {
+        return Err(username_too_long());
+    }
     let trimmed: String = raw.trim().nfc().collect();
     if trimmed.is_empty() {
         return Err(Error::invalid_input("a username must not be empty"));
     }
     if trimmed.chars().count() > MAX_USERNAME_CHARS {
-        return Err(Error::invalid_input(format!(
-            "a username is at most {MAX_USERNAME_CHARS} characters"
-        )));
+        return Err(username_too_long());
     }
-    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid_input(
-            "a username must not contain spaces or control characters",
-        ));
+    for c in trimmed.chars() {
+        if c.is_whitespace() || c.is_control() {
+            return Err(Error::invalid_input(
+                "a username must not contain spaces or control characters",
+            ));
+        }
+        if is_invisible(c) {
+            return Err(Error::invalid_input(format!(
+                "a username must not contain invisible or formatting characters such as \
+                 U+{:04X} (zero-width, joiner, soft hyphen, byte order mark or text \
+                 direction characters)",
+                u32::from(c)
+            )));
+        }
+        if !c.is_ascii() && !c.identifier_allowed() {
+            return Err(Error::invalid_input(format!(
+                "character U+{:04X} is not allowed in a username (Unicode TR #39 general \
+                 security profile)",
+                u32::from(c)
+            )));
+        }
     }
-    Ok(match trimmed.rfind('@') {
+    let normalized = match trimmed.rfind('@') {
         Some(at) => {
             let (local, domain) = trimmed.split_at(at);
-            format!("{}{}", local.to_ascii_lowercase(), domain.to_lowercase())
+            check_one_script(local, "the part before the @")?;
+            format!(
+                "{}@{}",
+                local.to_ascii_lowercase(),
+                ascii_domain(&domain[1..])?
+            )
         }
-        None => trimmed.to_ascii_lowercase(),
-    })
+        None => {
+            check_one_script(&trimmed, "a username")?;
+            trimmed.to_ascii_lowercase()
+        }
+    };
+    if normalized.chars().count() > MAX_USERNAME_CHARS {
+        return Err(username_too_long());
+    }
+    Ok(normalized)
 }
 
-/// The look-alike skeleton of a normalised username: NFKC, full lower case, `ı`→`i`,
-/// `ſ`→`s`, `ς`→`σ`, combining marks removed (after NFKD). Two usernames with the same
-/// skeleton are the same account as far as uniqueness is concerned.
-pub fn username_skeleton(username: &str) -> String {
-    if username.is_ascii() {
-        return username.to_ascii_lowercase();
+fn username_too_long() -> Error {
+    Error::invalid_input(format!(
+        "a username is at most {MAX_USERNAME_CHARS} characters"
+    ))
+}
+
+/// Whether a character is invisible or only formats text: a default-ignorable code point
+/// (which includes every bidirectional control) or another format character (Cf).
+fn is_invisible(c: char) -> bool {
+    // Default_Ignorable_Code_Point (DerivedCoreProperties.txt) and the remaining Cf
+    // characters (UnicodeData.txt); none of them is allowed in identifiers by TR #39
+    // except U+200C/U+200D, which a username must not hide either.
+    const RANGES: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x034F, 0x034F),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180B, 0x180F),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x206F),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
+        (0xFEFF, 0xFEFF),
+        (0xFFA0, 0xFFA0),
+        (0xFFF0, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1345F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0000, 0xE0FFF),
+    ];
+    let c = u32::from(c);
+    RANGES.iter().any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// `invalid_input` unless the letters of `part` are highly restrictive in the sense of
+/// TR #39 (one script, or Latin with Han and kana or hangul). ASCII punctuation is left out:
+/// it is common to every script.
+fn check_one_script(part: &str, what: &str) -> Result<()> {
+    let letters: String = part.chars().filter(|c| !c.is_ascii_punctuation()).collect();
+    if letters.as_str().detect_restriction_level() <= RestrictionLevel::HighlyRestrictive {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "{what} mixes letters of different scripts (such as Latin with Cyrillic or \
+             Greek) that can look alike; a username uses one script per part (Unicode \
+             TR #39, highly restrictive)"
+        )))
     }
-    let lowered: String = username.nfkc().collect::<String>().to_lowercase();
-    lowered
-        .chars()
-        .map(|c| match c {
-            'ı' => 'i',
-            'ſ' => 's',
-            'ς' => 'σ',
-            c => c,
-        })
-        .collect::<String>()
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect()
+}
+
+/// The domain of an e-mail address in its lower-case ASCII (IDNA) form without a trailing
+/// dot; each label must be single-script in its Unicode form.
+fn ascii_domain(domain: &str) -> Result<String> {
+    if domain.is_empty() {
+        return Ok(String::new());
+    }
+    let bad = || {
+        Error::invalid_input(format!(
+            "the domain `{domain}` is not a valid domain name (IDNA, UTS #46)"
+        ))
+    };
+    let ascii = idna::uts46::Uts46::new()
+        .to_ascii(
+            domain.as_bytes(),
+            idna::uts46::AsciiDenyList::STD3,
+            idna::uts46::Hyphens::Allow,
+            idna::uts46::DnsLength::VerifyAllowRootDot,
+        )
+        .map_err(|_| bad())?;
+    let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_owned();
+    if ascii.is_empty() {
+        return Err(bad());
+    }
+    let (unicode, checked) = idna::domain_to_unicode(&ascii);
+    checked.map_err(|_| bad())?;
+    for label in unicode.split('.') {
+        check_one_script(label, "a label of the domain")?;
+    }
+    Ok(ascii)
+}
+
+/// The look-alike skeleton of a normalised username: the Unicode TR #39 confusable
+/// skeleton of its NFKC, lower-cased form (with an IDNA domain shown in Unicode),
+/// lower-cased again. Two usernames with the same skeleton are the same account as far as
+/// uniqueness is concerned.
+pub fn username_skeleton(username: &str) -> String {
+    let shown = match username.rfind('@') {
+        Some(at) if username[at + 1..].contains("xn--") => {
+            let (unicode, _) = idna::domain_to_unicode(&username[at + 1..]);
+            format!("{}@{unicode}", &username[..at])
+        }
+        _ => username.to_owned(),
+    };
+    let lowered: String = shown.nfkc().collect::<String>().to_lowercase();
+    skeleton(&lowered).collect::<String>().to_lowercase()
 }
 
 /// Whether a normalised username is an e-mail address: one `@`, a non-empty local part,
@@ -393,13 +539,102 @@ mod tests {
             normalize_username("Ä@X.test").ok().as_deref(),
             Some("Ä@x.test")
         );
-        assert_eq!(username_skeleton("\u{212A}im@x.test"), "kim@x.test");
         assert_eq!(username_skeleton("\u{131}da@x.test"), "ida@x.test");
+        assert_eq!(
+            username_skeleton("Äsa@x.test"),
+            username_skeleton("äsa@x.test")
+        );
+        // Whole-script Cyrillic look-alike of `ace`, and ASCII look-alikes.
+        assert_eq!(
+            username_skeleton("\u{430}\u{441}\u{435}@x.test"),
+            "ace@x.test"
+        );
+        assert_eq!(
+            username_skeleton("rnary@x.test"),
+            username_skeleton("mary@x.test")
+        );
+        assert_eq!(
+            username_skeleton("ann1@x.test"),
+            username_skeleton("annl@x.test")
+        );
+        assert_ne!(
+            username_skeleton("ann@x.test"),
+            username_skeleton("anne@x.test")
+        );
         assert!(normalize_username(" ").is_err());
         assert!(normalize_username("a b@x.test").is_err());
         assert!(is_email("a@b.test"));
         assert!(!is_email("frontdesk-7"));
         assert!(!is_email("a@b@c.test"));
+    }
+
+    #[test]
+    fn domains_are_idna_ascii_lower_case_without_a_root_dot() {
+        let n = |s: &str| normalize_username(s).ok();
+        assert_eq!(n("a@Example.COM.").as_deref(), Some("a@example.com"));
+        assert_eq!(
+            n("a@B\u{fc}cher.Example").as_deref(),
+            Some("a@xn--bcher-kva.example")
+        );
+        assert_eq!(
+            username_skeleton("a@xn--bcher-kva.example"),
+            username_skeleton("a@b\u{fc}cher.example")
+        );
+        assert_eq!(n("a@example..com"), None);
+        assert_eq!(n("a@exa_mple.com"), None);
+        assert_eq!(n("a@."), None);
+        // Single-script non-Latin addresses are fine.
+        assert!(n("\u{438}\u{432}\u{430}\u{43d}@\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}").is_some());
+        assert!(n("\u{5c71}\u{7530}taro@example.jp").is_some());
+    }
+
+    #[test]
+    fn invisible_characters_and_mixed_scripts_are_refused() {
+        for c in [
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{00AD}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{202E}',
+            '\u{202A}',
+            '\u{2066}',
+            '\u{200E}',
+            '\u{061C}',
+            '\u{FE0F}',
+            '\u{E0041}',
+            '\u{0600}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", u32::from(c));
+            for name in [
+                format!("an{c}n@x.test"),
+                format!("ann@x{c}.test"),
+                format!("{c}ann"),
+            ] {
+                let err = normalize_username(&name).expect_err(&name);
+                assert_eq!(err.code(), ErrorCode::InvalidInput, "{name:?}");
+            }
+        }
+        for name in [
+            "m\u{430}ry@x.test",     // Cyrillic а in Latin
+            "p\u{435}ter@x.test",    // Cyrillic е in Latin
+            "ann@ex\u{430}mple.com", // Cyrillic а in a Latin domain label
+            "\u{3b1}nna@x.test",     // Greek α in Latin
+            "\u{FF41}nn@x.test",     // full-width a: a compatibility form, not allowed
+            "ann\u{1F600}@x.test",   // emoji
+        ] {
+            let err = normalize_username(name).expect_err(name);
+            assert_eq!(err.code(), ErrorCode::InvalidInput, "{name:?}");
+        }
+        // The Kelvin sign is canonically equivalent to K: the same name as `kim` (NFC).
+        assert_eq!(
+            normalize_username("\u{212A}im@x.test").ok().as_deref(),
+            Some("kim@x.test")
+        );
+        assert!(normalize_username(&"a".repeat(MAX_USERNAME_CHARS)).is_ok());
+        assert!(normalize_username(&"a".repeat(MAX_USERNAME_CHARS + 1)).is_err());
+        assert!(normalize_username(&" ".repeat(MAX_USERNAME_CHARS * 4 + 1)).is_err());
     }
 
     #[test]

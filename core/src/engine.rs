@@ -396,7 +396,11 @@ impl Engine {
                 a.id
             )));
         }
-        if let Some(l) = state.links.values().find(|l| l.patient == id && l.active) {
+        if let Some(l) = state
+            .links
+            .values()
+            .find(|l| l.patient == id && (l.active || l.awaits_confirmation))
+        {
             return Err(Error::invalid_input(format!(
                 "patient `{id}` is still linked to account `{}`: revoke the link first \
                  (DESIGN §6)",

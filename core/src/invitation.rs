@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::{Account, Relationship};
+use crate::accounts::{check_account_identity, check_username_free, Account, Relationship};
 use crate::booking::shift;
 use crate::credentials::{self, digest_eq, is_email, normalize_username, Password, SecretToken};
 use crate::engine::{check_instant, State};
@@ -226,10 +226,24 @@ impl Engine {
         found
     }
 
-    /// `Ok` when the invitation can be redeemed at `now`.
+    /// `Ok` when the invitation can be redeemed at `now`. A self invitation is redeemable
+    /// only while it was sent to the patient's current e-mail on file: receiving it is
+    /// what proves the account owns that address.
     fn check_redeemable(&self, state: &State, inv: &Invitation, now: DateTime<Utc>) -> Result<()> {
         if inv.accepted_at.is_some() {
             return Err(invalid_token());
+        }
+        if inv.relationship == Relationship::Own
+            && self.email_on_file(state, &inv.patient).as_deref() != Some(inv.email.as_str())
+        {
+            return Err(Error::new(
+                ErrorCode::InvitationInvalid,
+                format!(
+                    "self invitation `{}` went to an address that is not the e-mail on file \
+                     of patient `{}`; ask the clinic to resend it",
+                    inv.id, inv.patient
+                ),
+            ));
         }
         if now >= inv.expires_at {
             return Err(Error::new(
@@ -244,6 +258,17 @@ impl Engine {
             ));
         }
         Ok(())
+    }
+
+    /// The patient's e-mail on file, normalised, if it is a valid address.
+    fn email_on_file(&self, state: &State, patient: &str) -> Option<String> {
+        state
+            .patients
+            .get(patient)?
+            .email
+            .as_deref()
+            .and_then(|e| normalize_username(e).ok())
+            .filter(|e| is_email(e))
     }
 
     /// The address an invitation goes to, normalised and checked.
@@ -399,7 +424,8 @@ impl Engine {
     }
 
     /// Resends an invitation that was not accepted: a new token replaces the old one (which
-    /// is `invitation_invalid` from now on) and the validity starts again.
+    /// is `invitation_invalid` from now on) and the validity starts again. A self invitation
+    /// goes to the patient's e-mail on file as it is now.
     pub fn resend_invitation(&self, id: &str, now: DateTime<Utc>) -> Result<IssuedInvitation> {
         check_instant("now", now)?;
         let mut guard = self.write();
@@ -415,6 +441,14 @@ impl Engine {
                 format!("invitation `{id}` was already accepted"),
             ));
         }
+        // A self invitation always goes to the patient's e-mail on file as it is now (it
+        // may have changed, or the invitation may have moved with a merge).
+        let email = match old.relationship {
+            Relationship::Own => {
+                self.invitation_address(state, &InviteRequest::own(&old.patient))?
+            }
+            _ => old.email,
+        };
         let mut deltas = Vec::new();
         let issued = self.issue(
             state,
@@ -422,7 +456,7 @@ impl Engine {
             Target {
                 patient: &old.patient,
                 relationship: old.relationship,
-                email: old.email,
+                email,
             },
             now,
             &mut deltas,
@@ -465,8 +499,12 @@ impl Engine {
 
     /// Redeems an invitation (DESIGN §6): with a password, creates the account (username:
     /// the invitation's address; `email_in_use` if an account has it — the host should
-    /// authenticate that account and pass it as `authenticated_account`); with an
-    /// `authenticated_account`, adds the link to it. Returns the account. The token works
+    /// authenticate that account and pass it as `authenticated_account` — or if it is an
+    /// account's id; `duplicate_id` when `account_id` is taken or is an account's
+    /// username); with an `authenticated_account` (an account id, never a username), adds
+    /// the link to it, replacing a link awaiting confirmation after a merge. A self
+    /// invitation is `invitation_invalid` once its address is no longer the patient's
+    /// e-mail on file. Returns the account. The token works
     /// once: of any number of concurrent redemptions exactly one succeeds, the others get
     /// `invitation_invalid`.
     ///
@@ -518,7 +556,7 @@ impl Engine {
             match (&request.authenticated_account, &request.password) {
                 (Some(_), _) => None,
                 (None, Some(p)) => {
-                    self.check_username_free(&state, &inv.email, None)?;
+                    check_username_free(&state, &inv.email, None)?;
                     drop(state);
                     Some(credentials::hash_password(p)?)
                 }
@@ -543,9 +581,10 @@ impl Engine {
                 .cloned()
                 .ok_or_else(|| Error::not_found("account", a))?,
             (None, Some(hash)) => {
-                self.check_username_free(state, &inv.email, None)?;
+                check_username_free(state, &inv.email, None)?;
                 let id = self.new_account_id(state, request.account_id.as_deref(), &mut deltas)?;
                 let account = Account::from_parts(id, inv.email.clone(), hash, now);
+                check_account_identity(state, &account)?;
                 deltas.push(Delta::PutAccount {
                     account: account.clone(),
                 });
@@ -616,7 +655,7 @@ impl Engine {
                 {
                     Some(SkipReason::LiveInvitation)
                 }
-                Some(e) if self.check_username_free(state, e, None).is_err() => {
+                Some(e) if check_username_free(state, e, None).is_err() => {
                     Some(SkipReason::EmailInUse)
                 }
                 Some(_) => None,

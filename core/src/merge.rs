@@ -17,11 +17,35 @@
 //! registrations and signup records move to the kept patient; blank fields of the kept
 //! patient (e-mail, birth date, insurance, referral type) are filled from the merged one;
 //! the merged patient is removed and a [`MergeRecord`] says what replaced it.
+//!
+//! # A merge grants no access
+//!
+//! A duplicate score is a guess from data anyone can type: a public signup carrying
+//! someone else's e-mail, name and birth date scores like the real person. So a merge
+//! never lets an account act for the kept patient by itself:
+//!
+//! - Every link that moves from the merged patient to the kept one, from an account that
+//!   had no active link to the kept patient, arrives **awaiting confirmation**
+//!   ([`AccountLink::awaits_confirmation`]): inactive, it grants nothing — no booking, no
+//!   appointments in [`Engine::appointments_for_account`]. An account that already had an
+//!   active link to the kept patient keeps that link as it was. The outcome lists the
+//!   accounts whose links await confirmation ([`MergeOutcome::awaiting_confirmation`]).
+//! - A waiting link becomes active only in one of two ways: staff confirm it
+//!   ([`Engine::confirm_link`], or [`Engine::link_account`]), or the account proves it
+//!   owns the kept patient's e-mail on file by accepting a self invitation sent there
+//!   ([`Engine::invite`] with [`crate::InviteRequest::own`], accepted with
+//!   [`crate::AcceptInvitation::into_account`]). Staff may also [`Engine::revoke_link`] it.
+//! - Live invitations of the merged patient move for the record but expire at the merge
+//!   (they were addressed for the other profile); staff resend the ones they still want,
+//!   a self invitation then going to the kept patient's e-mail on file. A self invitation
+//!   is only ever accepted while its address is the patient's e-mail on file.
+//! - The kept patient's e-mail on file is never filled from a profile created by public
+//!   signup: that address was never verified (the [`MergeRecord`] keeps it).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{AccountLink, Relationship};
+use crate::accounts::AccountLink;
 use crate::credentials::normalize_username;
 use crate::engine::{check_instant, State};
 use crate::journal::Delta;
@@ -92,6 +116,9 @@ pub struct MergeOutcome {
     pub links: Vec<String>,
     /// Invitation ids moved.
     pub invitations: Vec<String>,
+    /// Account ids whose moved link awaits confirmation (see the
+    /// [module documentation](crate::merge)): they cannot act for the kept patient yet.
+    pub awaiting_confirmation: Vec<String>,
 }
 
 fn fold(s: &str) -> String {
@@ -174,9 +201,10 @@ impl Engine {
         self.read().merges.get(patient).cloned()
     }
 
-    /// Folds patient `merge` into patient `keep` (DESIGN §6), losing nothing (see the
-    /// [module documentation](crate::merge)). Refused (`invalid_input`) when both have an
-    /// active `self` account from different accounts: revoke one first.
+    /// Folds patient `merge` into patient `keep`, losing nothing but granting
+    /// no access (see the [module documentation](crate::merge)): moved links of accounts
+    /// not already linked to `keep` await confirmation. Refused (`invalid_input`) when both
+    /// have an active `self` account from different accounts: revoke one first.
     pub fn merge_patients(
         &self,
         keep: &str,
@@ -242,29 +270,34 @@ impl Engine {
             hold.patient = Some(keep.to_owned());
             deltas.push(Delta::PutHold { hold });
         }
-        // Links: an account already linked to the kept patient keeps its active link.
+        // Links: an account already linked to the kept patient keeps its active link; any
+        // other moved link that granted (or awaited) access now awaits confirmation, and a
+        // revoked one stays revoked.
         let mut links = Vec::new();
+        let mut awaiting_confirmation = Vec::new();
         for l in state.links.values().filter(|l| l.patient == merge) {
             deltas.push(Delta::RemoveLink {
                 account: l.account.clone(),
                 patient: merge.to_owned(),
             });
             let existing = state.links.get(&(l.account.clone(), keep.to_owned()));
-            // The moved link wins over an inactive one, and `self` wins over a guardian
-            // or carer link of the same account (the self check above allows it).
-            let wins = |e: &AccountLink| {
-                l.active
-                    && (!e.active
-                        || (l.relationship == Relationship::Own
-                            && e.relationship != Relationship::Own))
+            let waits = l.active || l.awaits_confirmation;
+            let replace = match existing {
+                None => true,
+                Some(e) => !e.active && !e.awaits_confirmation && waits,
             };
-            if existing.is_none_or(wins) {
+            if replace {
                 deltas.push(Delta::PutLink {
                     link: AccountLink {
                         patient: keep.to_owned(),
+                        active: false,
+                        awaits_confirmation: waits,
                         ..l.clone()
                     },
                 });
+                if waits {
+                    awaiting_confirmation.push(l.account.clone());
+                }
             }
             links.push(l.account.clone());
         }
@@ -272,6 +305,10 @@ impl Engine {
         for i in state.invitations.values().filter(|i| i.patient == merge) {
             let mut invitation = i.clone();
             invitation.patient = keep.to_owned();
+            if invitation.is_live(now) {
+                invitation.created_at = invitation.created_at.min(now);
+                invitation.expires_at = now;
+            }
             invitations.push(invitation.id.clone());
             deltas.push(Delta::PutInvitation { invitation });
         }
@@ -304,10 +341,14 @@ impl Engine {
             deltas.push(Delta::PutMerge { record });
         }
         let mut new_kept = kept.clone();
-        if new_kept
-            .email
-            .as_deref()
-            .is_none_or(|e| e.trim().is_empty())
+        // A signup's address was never verified: it does not become the e-mail on file
+        // (to which self invitations, and so access, would go).
+        let from_signup = state.signups.get(merge).is_some_and(|s| s.patient == merge);
+        if !from_signup
+            && new_kept
+                .email
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty())
         {
             new_kept.email = merged.email.clone();
         }
@@ -342,6 +383,7 @@ impl Engine {
             appointments,
             links,
             invitations,
+            awaiting_confirmation,
         })
     }
 }

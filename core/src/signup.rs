@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::accounts::{Account, Relationship};
+use crate::accounts::{check_account_identity, check_username_free, Account, Relationship};
 use crate::config::ReferralType;
 use crate::credentials::{self, is_email, normalize_username, Password};
 use crate::engine::check_instant;
@@ -110,8 +110,12 @@ impl Engine {
     }
 
     /// Public signup (DESIGN §6): `signup_disabled` unless `portal.allow_public_signup`;
-    /// `email_in_use` when the address (or a look-alike) is an account's username. Creates
-    /// the account, a new patient linked `self`, and a review-queue entry, in one change.
+    /// `email_in_use` when the address (or a look-alike) is an account's username or is an
+    /// account's id; `duplicate_id` when `account_id` is taken or is (or looks like) an
+    /// account's username (see [`crate::accounts`]). Creates the account, a new patient
+    /// linked `self`, and a review-queue entry, in one change. The account has proven
+    /// nothing about who it is: a merge into an existing patient does not give it access
+    /// by itself (see [`crate::merge`]).
     pub fn signup(&self, request: &SignupRequest, now: DateTime<Utc>) -> Result<SignupOutcome> {
         check_instant("now", now)?;
         if !self.practice().config.portal.allow_public_signup {
@@ -140,12 +144,12 @@ impl Engine {
         }
         {
             let state = self.read();
-            self.check_username_free(&state, &email, None)?;
+            check_username_free(&state, &email, None)?;
         }
         let hash = credentials::hash_password(&request.password)?;
         let mut guard = self.write();
         let state = &mut *guard;
-        self.check_username_free(state, &email, None)?;
+        check_username_free(state, &email, None)?;
         let mut deltas = Vec::new();
         let patient_id = match &request.patient_id {
             Some(id) if id.trim().is_empty() => {
@@ -174,6 +178,7 @@ impl Engine {
             referral_type: request.referral_type.clone(),
         };
         let account = Account::from_parts(account_id.clone(), email, hash, now);
+        check_account_identity(state, &account)?;
         let signup = Signup {
             id: patient_id.clone(),
             patient: patient_id.clone(),
@@ -196,6 +201,7 @@ impl Engine {
                 active: true,
                 created_at: now,
                 revoked_at: None,
+                awaits_confirmation: false,
             },
         });
         deltas.push(Delta::PutSignup {

@@ -115,6 +115,150 @@ fn usernames_are_normalised_unique_and_look_alikes_are_refused() {
     });
 }
 
+/// Each look-alike of an existing username, and the error it gets wherever a username or
+/// an e-mail is given: manual accounts, public signup and invitations.
+const LOOK_ALIKES: &[(&str, &str, ErrorCode)] = &[
+    (
+        "Cyrillic а (U+0430) inside Latin",
+        "m\u{430}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "Cyrillic е (U+0435) inside Latin",
+        "p\u{435}ter@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "Cyrillic а in a Latin domain",
+        "mark@ex\u{430}mple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width space U+200B",
+        "ma\u{200B}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width space in the domain",
+        "mark@exa\u{200B}mple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "zero-width joiner U+200D",
+        "ma\u{200D}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "soft hyphen U+00AD",
+        "ma\u{AD}rk@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "soft hyphen in the domain",
+        "mark@exam\u{AD}ple.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "word joiner U+2060",
+        "mark\u{2060}@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "byte order mark U+FEFF",
+        "\u{FEFF}mark@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "right-to-left override U+202E",
+        "\u{202E}kram@example.com",
+        ErrorCode::InvalidInput,
+    ),
+    (
+        "trailing dot in the domain",
+        "mark@example.com.",
+        ErrorCode::EmailInUse,
+    ),
+    (
+        "upper-case domain",
+        "mark@EXAMPLE.COM",
+        ErrorCode::EmailInUse,
+    ),
+    (
+        "all-Cyrillic асе (one script, same skeleton)",
+        "\u{430}\u{441}\u{435}@example.com",
+        ErrorCode::EmailInUse,
+    ),
+];
+
+fn look_alike_practice() -> Engine {
+    let e = engine(&signup_config(true));
+    for name in ["mark@example.com", "peter@example.com", "ace@example.com"] {
+        e.create_account(&NewAccount::new(name, "original password"), now())
+            .expect(name);
+    }
+    e.upsert_patient(patient("kid", "Bo", None)).expect("kid");
+    e
+}
+
+#[test]
+fn look_alike_usernames_are_refused_as_accounts() {
+    let e = look_alike_practice();
+    for (what, name, code) in LOOK_ALIKES {
+        let err = fails(&e, *code, |e| {
+            e.create_account(&NewAccount::new(*name, "look-alike password"), now())
+        });
+        assert!(!err.is_empty(), "{what}");
+        // Only another spelling of the same name logs in, as that account.
+        let login = e.login(name, &pw("original password"), now());
+        if name.is_ascii() {
+            assert_eq!(login.expect(what).username, "mark@example.com", "{what}");
+        } else {
+            assert_eq!(
+                login.expect_err(what).code(),
+                ErrorCode::CredentialsInvalid,
+                "{what}"
+            );
+        }
+    }
+    assert_eq!(e.accounts().len(), 3);
+}
+
+#[test]
+fn look_alike_addresses_are_refused_at_signup_and_in_invitations() {
+    let e = look_alike_practice();
+    for (what, name, code) in LOOK_ALIKES {
+        println!("case: {what}"); // shown with a failure
+        fails(&e, *code, |e| e.signup(&form(name, "Mark", "Lee"), now()));
+        if *code == ErrorCode::InvalidInput {
+            fails(&e, ErrorCode::InvalidInput, |e| {
+                e.invite(&InviteRequest::guardian("kid", *name), now())
+            });
+            e.upsert_patient(patient("pat-look", "Mark", Some(name)))
+                .expect("a bad address on file");
+            fails(&e, ErrorCode::InvalidInput, |e| {
+                e.invite(&InviteRequest::own("pat-look"), now())
+            });
+            e.remove_patient("pat-look").expect("removed");
+        }
+    }
+    // The trailing-dot and upper-case forms are the same address: an invitation to them
+    // goes to the normalised address.
+    let issued = e
+        .invite(
+            &InviteRequest::guardian("kid", "New.Parent@Example.COM."),
+            now(),
+        )
+        .expect("invite");
+    assert_eq!(issued.invitation.email, "new.parent@example.com");
+    let idn = e
+        .invite(
+            &InviteRequest::guardian("kid", "parent@B\u{FC}cher.Example"),
+            now(),
+        )
+        .expect("an internationalised domain");
+    assert_eq!(idn.invitation.email, "parent@xn--bcher-kva.example");
+}
+
 #[test]
 fn passwords_are_checked_hashed_verified_and_changed() {
     let e = family();
@@ -340,12 +484,19 @@ fn a_guardian_links_to_an_existing_account_and_manages_exactly_their_dependents(
             now(),
         )
         .expect("kid1");
-    let b2 = e
-        .book(
+    // An actor is an account id, never a username.
+    fails(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
             &BookRequest::new("kid2", "physio-30", mon_at(9, 30)).actor(&mum.username),
             now(),
         )
-        .expect("kid2 (actor by username)");
+    });
+    let b2 = e
+        .book(
+            &BookRequest::new("kid2", "physio-30", mon_at(9, 30)).actor(&mum.id),
+            now(),
+        )
+        .expect("kid2");
     // Someone else's booking, made by staff.
     let theirs = e
         .book(
@@ -710,11 +861,14 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     });
     let merged = e.merge_patients("ann", &new, now()).expect("merge");
     assert_eq!(
-        merged.kept.email.as_deref(),
-        Some("ann@x.test"),
-        "blank filled"
+        merged.kept.email, None,
+        "a signup's unverified address does not become the e-mail on file"
     );
     assert_eq!(merged.invitations, std::slice::from_ref(&inv.invitation.id));
+    assert_eq!(
+        merged.awaiting_confirmation,
+        std::slice::from_ref(&out.account.id)
+    );
     // Everything is reachable from the kept patient.
     assert_eq!(
         e.patient(&new).expect_err("gone").code(),
@@ -735,6 +889,48 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     for link in &before_links {
         assert!(after_links.contains(link), "{link:?} lost");
     }
+    // ... but the merge granted nothing: the moved link awaits confirmation.
+    let moved = e.links_of_account(&out.account.id);
+    let moved = moved
+        .iter()
+        .find(|l| l.patient == "ann")
+        .expect("moved link");
+    assert!(!moved.active && moved.awaits_confirmation, "{moved:?}");
+    assert_eq!(
+        e.appointments_for_account(&out.account.id).expect("none"),
+        []
+    );
+    fails(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
+            &BookRequest::new("ann", "physio-30", mon_at(11, 0))
+                .consent()
+                .actor(&out.account.id),
+            now(),
+        )
+    });
+    assert_eq!(e.invitations_of("ann").len(), 1);
+    assert!(e.review_queue().is_empty(), "a merge reviews the signup");
+    assert_eq!(e.links_of_patient("kid").len(), 1, "other links untouched");
+    // The moved invitation expired with the merge (it was addressed for the other
+    // profile); staff resend it deliberately.
+    fails(&e, ErrorCode::InvitationExpired, |e| {
+        e.accept_invitation(
+            &AcceptInvitation::with_password(&inv.token, "dad password"),
+            now(),
+        )
+    });
+    // Staff confirm the link: from then on the account sees both profiles' appointments.
+    fails(&e, ErrorCode::NotFound, |e| {
+        e.confirm_link(&out.account.id, "kid", now())
+    });
+    let confirmed = e
+        .confirm_link(&out.account.id, "ann", now())
+        .expect("confirm");
+    assert!(confirmed.active && !confirmed.awaits_confirmation);
+    assert_eq!(confirmed.relationship, Relationship::Own);
+    fails(&e, ErrorCode::NotFound, |e| {
+        e.confirm_link(&out.account.id, "ann", now())
+    });
     let mut seen: Vec<String> = e
         .appointments_for_account(&out.account.id)
         .expect("visible")
@@ -745,16 +941,21 @@ fn merging_a_duplicate_signup_loses_nothing_and_replays_exactly() {
     let mut expected = before_appointments.clone();
     expected.sort();
     assert_eq!(seen, expected);
-    assert_eq!(e.invitations_of("ann").len(), 1);
-    assert!(e.review_queue().is_empty(), "a merge reviews the signup");
-    assert_eq!(e.links_of_patient("kid").len(), 1, "other links untouched");
-    // The new account can act for the kept patient; the dad's invitation links to it.
+    let resent = e
+        .resend_invitation(&inv.invitation.id, now())
+        .expect("resend");
     e.accept_invitation(
-        &AcceptInvitation::with_password(&inv.token, "dad password"),
+        &AcceptInvitation::with_password(&resent.token, "dad password"),
         now(),
     )
-    .expect("invitation moved with the patient");
-    assert_eq!(e.links_of_patient("ann").len(), 2);
+    .expect("the resent invitation links the dad");
+    assert_eq!(
+        e.links_of_patient("ann")
+            .iter()
+            .filter(|l| l.active)
+            .count(),
+        2
+    );
     // The journal replays the merge exactly.
     for change in e.changes_since(start.last_seq()).expect("changes") {
         start.apply(&change).expect("apply");

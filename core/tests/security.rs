@@ -392,3 +392,321 @@ fn program_registration_checks_the_actor_too() {
     )
     .expect("own registration");
 }
+
+/// Runs a failing operation and checks its code and that nothing changed.
+fn refused<T: std::fmt::Debug>(
+    e: &Engine,
+    code: ErrorCode,
+    op: impl FnOnce(&Engine) -> clinic_portal::Result<T>,
+) -> clinic_portal::Error {
+    let before = e.snapshot();
+    let err = op(e).expect_err("operation should fail");
+    assert_eq!(err.code(), code, "{err}");
+    assert_eq!(
+        e.snapshot(),
+        before,
+        "a failed operation changed the engine"
+    );
+    err
+}
+
+fn signup_practice() -> Engine {
+    let mut cfg = base();
+    cfg["portal"] = json!({"allow_public_signup": true});
+    engine(&cfg)
+}
+
+#[test]
+fn an_actor_is_an_account_id_never_a_username() {
+    let e = practice();
+    let victim = e
+        .create_account(
+            &NewAccount {
+                id: Some("acct-v".into()),
+                ..NewAccount::new("victim@x.test", "victim password")
+            }
+            .linked("p1", Relationship::Guardian),
+            now(),
+        )
+        .expect("victim");
+    let booked = e
+        .book(&BookRequest::new("p1", "physio-30", mon_at(9, 0)), now())
+        .expect("staff booking for p1");
+    // Naming the actor by username no longer works, for any patient-facing call.
+    refused(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
+            &BookRequest::new("p1", "physio-30", mon_at(10, 0)).actor(&victim.username),
+            now(),
+        )
+    });
+    refused(&e, ErrorCode::NotAuthorized, |e| {
+        e.search(&on(monday()).patient("p1").actor("VICTIM@x.test"), now())
+    });
+    refused(&e, ErrorCode::NotFound, |e| {
+        e.appointments_for_account(&victim.username)
+    });
+    assert_eq!(
+        e.appointments_for_account(&victim.id)
+            .expect("by id")
+            .into_iter()
+            .map(|a| a.id)
+            .collect::<Vec<_>>(),
+        [booked.appointment.id]
+    );
+    // A username equal to another account's id is refused (it used to make the host's
+    // "actor = the logged-in username" act for the victim's dependants) …
+    refused(&e, ErrorCode::EmailInUse, |e| {
+        e.create_account(&NewAccount::new("acct-v", "attacker password"), now())
+    });
+    // … and so is an id equal to (or looking like) another account's username.
+    for id in ["victim@x.test", "Victim@X.test", "victim@x.test."] {
+        refused(&e, ErrorCode::DuplicateId, |e| {
+            e.create_account(
+                &NewAccount {
+                    id: Some(id.into()),
+                    ..NewAccount::new("attacker@x.test", "attacker password")
+                },
+                now(),
+            )
+        });
+    }
+}
+
+#[test]
+fn ids_and_usernames_cannot_collide_through_any_way_of_making_an_account() {
+    let e = signup_practice();
+    e.upsert_patient(patient("p1", "p1@x.test")).expect("p1");
+    // A manual account whose username looks like a generated id.
+    let first = e
+        .create_account(&NewAccount::new("acct-2", "first password"), now())
+        .expect("first");
+    assert_eq!(first.id, "acct-1");
+    // The next generated id skips `acct-2`: it is a username.
+    let second = e
+        .create_account(&NewAccount::new("second@x.test", "second password"), now())
+        .expect("second");
+    assert_eq!(second.id, "acct-3");
+    // Signup: a caller's account id that is a username, and an address that is an id.
+    let mut form =
+        clinic_portal::SignupRequest::new("new@x.test", "signup password", "Nia", "Ray", None);
+    form.account_id = Some("second@x.test".into());
+    refused(&e, ErrorCode::DuplicateId, |e| e.signup(&form, now()));
+    let with_mail_id = e
+        .create_account(
+            &NewAccount {
+                id: Some("mail@x.test".into()),
+                ..NewAccount::new("mailbox", "third password")
+            },
+            now(),
+        )
+        .expect("an id shaped like an address");
+    let mut form =
+        clinic_portal::SignupRequest::new(&with_mail_id.id, "signup password", "Nia", "Ray", None);
+    refused(&e, ErrorCode::EmailInUse, |e| e.signup(&form, now()));
+    form.email = "nia@x.test".into();
+    e.signup(&form, now()).expect("a fresh address");
+    // Accepting an invitation with a new account: the same two checks.
+    let issued = e
+        .invite(&InviteRequest::guardian("p1", "mail@x.test"), now())
+        .expect("invite to an address that is an account id");
+    refused(&e, ErrorCode::EmailInUse, |e| {
+        e.accept_invitation(
+            &AcceptInvitation::with_password(&issued.token, "guardian password"),
+            now(),
+        )
+    });
+    let issued = e
+        .invite(&InviteRequest::guardian("p1", "dad@x.test"), now())
+        .expect("invite");
+    let mut accept = AcceptInvitation::with_password(&issued.token, "guardian password");
+    accept.account_id = Some("second@x.test".into());
+    refused(&e, ErrorCode::DuplicateId, |e| {
+        e.accept_invitation(&accept, now())
+    });
+    // An authenticated account is named by id: a username is not found.
+    let by_name = AcceptInvitation::into_account(&issued.token, "second@x.test");
+    refused(&e, ErrorCode::NotFound, |e| {
+        e.accept_invitation(&by_name, now())
+    });
+    accept.account_id = Some("acct-dad".into());
+    let dad = e.accept_invitation(&accept, now()).expect("accepted");
+    assert_eq!(
+        (dad.id.as_str(), dad.username.as_str()),
+        ("acct-dad", "dad@x.test")
+    );
+}
+
+/// A victim with an appointment, and an attacker's public signup carrying the victim's
+/// e-mail, name and birth date.
+fn victim_and_impostor(victim_email: Option<&str>) -> (Engine, String, String, String) {
+    let e = signup_practice();
+    let victim: Patient = serde_json::from_value(json!({
+        "id": "victim", "first_name": "Ann", "last_name": "Lee",
+        "email": victim_email, "birth_date": "1980-05-06"
+    }))
+    .expect("victim");
+    e.upsert_patient(victim).expect("victim");
+    let theirs = e
+        .book(
+            &BookRequest::new("victim", "physio-30", mon_at(9, 0)),
+            now(),
+        )
+        .expect("the victim's appointment");
+    let impostor = e
+        .signup(
+            &clinic_portal::SignupRequest::new(
+                victim_email.unwrap_or("impostor@evil.test"),
+                "impostor password",
+                "Ann",
+                "Lee",
+                Some(date(1980, 5, 6)),
+            ),
+            now(),
+        )
+        .expect("signup");
+    (
+        e,
+        impostor.patient.id,
+        impostor.account.id,
+        theirs.appointment.id,
+    )
+}
+
+#[test]
+fn a_merge_never_gives_an_unverified_signup_access_to_the_existing_patient() {
+    let (e, new, account, theirs) = victim_and_impostor(Some("ann@x.test"));
+    let top = &e.find_duplicates(&new).expect("duplicates")[0];
+    assert_eq!((top.patient.as_str(), top.score), ("victim", 90));
+    let merged = e.merge_patients("victim", &new, now()).expect("merge");
+    assert_eq!(merged.awaiting_confirmation, std::slice::from_ref(&account));
+    let link = e
+        .links_of_patient("victim")
+        .into_iter()
+        .find(|l| l.account == account)
+        .expect("the link moved, for the record");
+    assert!(!link.active && link.awaits_confirmation && link.revoked_at.is_none());
+    assert!(e.patients_of_account(&account).is_empty());
+    assert!(e
+        .appointments_for_account(&account)
+        .expect("account")
+        .iter()
+        .all(|a| a.id != theirs));
+    refused(&e, ErrorCode::NotAuthorized, |e| {
+        e.book(
+            &BookRequest::new("victim", "physio-30", mon_at(10, 0)).actor(&account),
+            now(),
+        )
+    });
+    refused(&e, ErrorCode::NotAuthorized, |e| {
+        e.cancel(
+            &clinic_portal::CancelRequest::by_patient(&theirs).actor(&account),
+            now(),
+        )
+    });
+    // The waiting link survives a restore and a replay unchanged.
+    let restored = Engine::restore(&e.snapshot()).expect("restore");
+    assert_eq!(restored.snapshot(), e.snapshot());
+    assert!(restored.patients_of_account(&account).is_empty());
+    // Staff may refuse it for good.
+    let revoked = e.revoke_link(&account, "victim", now()).expect("revoke");
+    assert!(!revoked.active && !revoked.awaits_confirmation && revoked.revoked_at.is_some());
+    refused(&e, ErrorCode::NotFound, |e| {
+        e.confirm_link(&account, "victim", now())
+    });
+    // A self invitation goes to the victim's e-mail on file, which the impostor does not
+    // read; whoever accepts it is the owner of that address.
+    let issued = e
+        .invite(&InviteRequest::own("victim"), now())
+        .expect("invite");
+    assert_eq!(issued.invitation.email, "ann@x.test");
+}
+
+#[test]
+fn the_kept_e_mail_is_not_filled_from_a_signup_and_moved_invitations_expire() {
+    // The victim has no e-mail on file: the impostor's address must not become it, or a
+    // (bulk) self invitation would go to the impostor.
+    let (e, new, account, _) = victim_and_impostor(None);
+    let theirs = e
+        .invite(
+            &InviteRequest::guardian(&new, "accomplice@evil.test"),
+            now(),
+        )
+        .expect("a guardian invitation of the new profile");
+    let merged = e.merge_patients("victim", &new, now()).expect("merge");
+    assert_eq!(merged.kept.email, None);
+    assert_eq!(
+        merged.invitations,
+        std::slice::from_ref(&theirs.invitation.id)
+    );
+    refused(&e, ErrorCode::InvitationExpired, |e| {
+        e.accept_invitation(
+            &AcceptInvitation::with_password(&theirs.token, "accomplice password"),
+            now(),
+        )
+    });
+    assert_eq!(
+        e.invitation(&theirs.invitation.id)
+            .expect("kept for the record")
+            .patient,
+        "victim"
+    );
+    let report = e.bulk_invite(now()).expect("bulk");
+    assert!(report.invited.is_empty(), "{report:?}");
+    assert!(e.patients_of_account(&account).is_empty());
+}
+
+#[test]
+fn a_moved_link_becomes_active_by_staff_confirmation_or_a_self_invitation_to_the_e_mail_on_file() {
+    // Staff confirm.
+    let (e, new, account, theirs) = victim_and_impostor(Some("ann@x.test"));
+    e.merge_patients("victim", &new, now()).expect("merge");
+    let link = e.confirm_link(&account, "victim", now()).expect("confirm");
+    assert!(link.active && !link.awaits_confirmation);
+    assert_eq!(link.relationship, Relationship::Own);
+    assert_eq!(e.patients_of_account(&account), ["victim"]);
+    assert!(e
+        .appointments_for_account(&account)
+        .expect("visible")
+        .iter()
+        .any(|a| a.id == theirs));
+    // Or the account proves the e-mail on file: a self invitation sent there, accepted
+    // into the account.
+    let (e, new, account, theirs) = victim_and_impostor(Some("ann@x.test"));
+    e.merge_patients("victim", &new, now()).expect("merge");
+    let issued = e
+        .invite(&InviteRequest::own("victim"), now())
+        .expect("invite");
+    // A self invitation stops working when the e-mail on file changes under it.
+    let mut moved: Patient = e.patient("victim").expect("victim");
+    moved.email = Some("ann@new.test".into());
+    e.upsert_patient(moved.clone()).expect("new address");
+    refused(&e, ErrorCode::InvitationInvalid, |e| {
+        e.accept_invitation(
+            &AcceptInvitation::into_account(&issued.token, &account),
+            now(),
+        )
+    });
+    let resent = e
+        .resend_invitation(&issued.invitation.id, now())
+        .expect("resend");
+    assert_eq!(resent.invitation.email, "ann@new.test");
+    let proved = e
+        .accept_invitation(
+            &AcceptInvitation::into_account(&resent.token, &account),
+            now(),
+        )
+        .expect("accepted into the waiting account");
+    assert_eq!(proved.id, account);
+    assert_eq!(e.patients_of_account(&account), ["victim"]);
+    assert!(!e.links_of_account(&account)[0].awaits_confirmation);
+    e.book(
+        &BookRequest::new("victim", "physio-30", mon_at(10, 0)).actor(&account),
+        now(),
+    )
+    .expect("acts for the patient now");
+    assert!(e
+        .appointments_for_account(&account)
+        .expect("visible")
+        .iter()
+        .any(|a| a.id == theirs));
+}

@@ -220,6 +220,15 @@ enum Step {
         #[serde(default)]
         expect: Map<String, Value>,
     },
+    ConfirmLink {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        account: String,
+        patient: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
     AppointmentsForAccount {
         #[serde(default)]
         note: Option<String>,
@@ -366,6 +375,7 @@ impl Step {
             Step::ChangePassword { .. } => "change_password",
             Step::LinkAccount { .. } => "link_account",
             Step::RevokeLink { .. } => "revoke_link",
+            Step::ConfirmLink { .. } => "confirm_link",
             Step::AppointmentsForAccount { .. } => "appointments_for_account",
             Step::Invite { .. } => "invite",
             Step::ResendInvitation { .. } => "resend_invitation",
@@ -406,6 +416,7 @@ impl Step {
             | Step::ChangePassword { note, .. }
             | Step::LinkAccount { note, .. }
             | Step::RevokeLink { note, .. }
+            | Step::ConfirmLink { note, .. }
             | Step::AppointmentsForAccount { note, .. }
             | Step::Invite { note, .. }
             | Step::ResendInvitation { note, .. }
@@ -446,6 +457,7 @@ impl Step {
             | Step::ChangePassword { expect, .. }
             | Step::LinkAccount { expect, .. }
             | Step::RevokeLink { expect, .. }
+            | Step::ConfirmLink { expect, .. }
             | Step::AppointmentsForAccount { expect, .. }
             | Step::Invite { expect, .. }
             | Step::ResendInvitation { expect, .. }
@@ -911,6 +923,13 @@ impl Run<'_> {
                 expect,
                 ..
             } => self.outcome(engine.revoke_link(account, patient, *now), expect, to_json),
+            Step::ConfirmLink {
+                now,
+                account,
+                patient,
+                expect,
+                ..
+            } => self.outcome(engine.confirm_link(account, patient, *now), expect, to_json),
             Step::AppointmentsForAccount {
                 account, expect, ..
             } => self.outcome(engine.appointments_for_account(account), expect, |list| {
@@ -1078,7 +1097,8 @@ impl Run<'_> {
                 ..
             } => self.outcome(engine.merge_patients(keep, merge, *now), expect, |o| {
                 json!({"kept": o.kept, "record": o.record, "appointments": o.appointments,
-                       "links": o.links, "invitations": o.invitations})
+                       "links": o.links, "invitations": o.invitations,
+                       "awaiting_confirmation": o.awaiting_confirmation})
             }),
             _ => Err(format!("`{}` is not an account operation", step.op())),
         }
