@@ -395,7 +395,7 @@ impl Engine {
                 &mut deltas,
             )?;
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(account)
     }
 
@@ -480,7 +480,7 @@ impl Engine {
                             vec![Delta::PutAccount {
                                 account: updated.clone(),
                             }],
-                        );
+                        )?;
                         Ok(updated)
                     }
                     // Changed meanwhile (a password change): the login stands as checked.
@@ -530,7 +530,7 @@ impl Engine {
                 account: account.to_owned(),
             });
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(updated)
     }
 
@@ -572,7 +572,7 @@ impl Engine {
         }
         let mut deltas = Vec::new();
         let link = self.link_deltas(state, account, patient, relationship, now, &mut deltas)?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(link)
     }
 
@@ -598,7 +598,7 @@ impl Engine {
             revoked_at: Some(now),
             ..link
         };
-        self.commit(state, vec![Delta::PutLink { link: link.clone() }]);
+        self.commit(state, vec![Delta::PutLink { link: link.clone() }])?;
         Ok(link)
     }
 
@@ -677,7 +677,7 @@ impl Engine {
             data,
             token,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(())
     }
 
@@ -734,7 +734,7 @@ impl Engine {
                     account: reset.account,
                 },
             ],
-        );
+        )?;
         Ok(updated)
     }
 }

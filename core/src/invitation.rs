@@ -372,7 +372,7 @@ impl Engine {
             now,
             &mut deltas,
         )?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(issued)
     }
 
@@ -427,7 +427,7 @@ impl Engine {
             now,
             &mut deltas,
         )?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(issued)
     }
 
@@ -440,7 +440,7 @@ impl Engine {
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("invitation", id))?;
-        self.commit(state, vec![Delta::RemoveInvitation { id: id.to_owned() }]);
+        self.commit(state, vec![Delta::RemoveInvitation { id: id.to_owned() }])?;
         Ok(old)
     }
 
@@ -568,7 +568,7 @@ impl Engine {
                 ..inv
             },
         });
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(account)
     }
 
@@ -644,7 +644,7 @@ impl Engine {
             }
         }
         if !deltas.is_empty() {
-            self.commit(state, deltas);
+            self.commit(state, deltas)?;
         }
         Ok(report)
     }

@@ -15,6 +15,7 @@ use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::Config;
 use crate::credentials::username_skeleton;
 use crate::engine::{Outboxed, State};
+use crate::integrity;
 use crate::invitation::Invitation;
 use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
@@ -26,6 +27,12 @@ use crate::{Engine, Error, ErrorCode, Result};
 
 /// The snapshot format this engine writes, and the newest it reads.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// The largest value of every counter the engine keeps: the change sequence number, the
+/// counter behind generated ids and the notification ids (2^53 − 1, the largest integer a
+/// JSON number holds exactly in every language). A snapshot or change above it is
+/// `invalid_input`; once the sequence reaches it, every further change is `limit_reached`.
+pub const MAX_COUNTER: u64 = (1 << 53) - 1;
 
 /// One successful mutation: its sequence number and the state it produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +53,7 @@ pub enum Delta {
         /// The patient.
         patient: Patient,
     },
-    /// A patient removed.
+    /// A patient removed, with their scheduling consent.
     RemovePatient {
         /// Patient id.
         id: String,
@@ -263,25 +270,27 @@ impl<'de> Deserialize<'de> for Header {
 }
 
 impl Engine {
-    /// Applies deltas that were checked against the state, and journals them as one
-    /// change. Returns the change's sequence number.
-    pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
-        let seq = state.seq + 1;
-        for d in &deltas {
-            match d {
-                // Kept once, in the journal: the outbox refers to it (see `Outboxed`).
-                Delta::Notify { notification } => {
-                    state.next_notification = state.next_notification.max(notification.id + 1);
-                    state
-                        .outbox
-                        .insert(notification.id, Outboxed::Journaled { seq });
-                }
-                _ => self.apply_delta(state, d),
+    /// Applies deltas and journals them as one change; returns its sequence number. Each
+    /// delta is checked first against the state the ones before it left
+    /// ([`crate::integrity`]): when one is refused, nothing changes and its error is
+    /// returned (as for a change from [`Engine::apply`]).
+    pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> Result<u64> {
+        let seq = integrity::next_seq(state)?;
+        integrity::apply_checked(self, state, &deltas, |state, d| match d {
+            // Kept once, in the journal: the outbox refers to it (see `Outboxed`).
+            Delta::Notify { notification } => {
+                state.next_notification = state
+                    .next_notification
+                    .max(notification.id.saturating_add(1));
+                state
+                    .outbox
+                    .insert(notification.id, Outboxed::Journaled { seq });
             }
-        }
+            _ => self.apply_delta(state, d),
+        })?;
         state.seq = seq;
         state.journal.push(Change { seq, deltas });
-        seq
+        Ok(seq)
     }
 
     /// What a hold occupies: like a pending booking of its service (buffers included),
@@ -320,12 +329,14 @@ impl Engine {
     }
 
     /// Journals deltas that were already applied one by one (see
-    /// [`Engine::staff_put`]). Returns the change's sequence number.
-    pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
-        state.seq += 1;
-        let seq = state.seq;
+    /// [`Engine::staff_put`]), after the caller checked them and that the sequence can
+    /// advance ([`integrity::next_seq`]) before applying the first. Returns the change's
+    /// sequence number.
+    pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> Result<u64> {
+        let seq = integrity::next_seq(state)?;
+        state.seq = seq;
         state.journal.push(Change { seq, deltas });
-        seq
+        Ok(seq)
     }
 
     pub(crate) fn apply_delta(&self, state: &mut State, delta: &Delta) {
@@ -335,6 +346,7 @@ impl Engine {
             }
             Delta::RemovePatient { id } => {
                 state.patients.remove(id);
+                state.consents.remove(id);
             }
             Delta::PutAppointment { appointment } => {
                 let old = state.appointments.insert(appointment.clone());
@@ -378,7 +390,9 @@ impl Engine {
                     .insert(registration.id.clone(), registration.clone());
             }
             Delta::Notify { notification } => {
-                state.next_notification = state.next_notification.max(notification.id + 1);
+                state.next_notification = state
+                    .next_notification
+                    .max(notification.id.saturating_add(1));
                 state
                     .outbox
                     .insert(notification.id, Outboxed::Owned(notification.clone()));
@@ -433,43 +447,6 @@ impl Engine {
         }
     }
 
-    /// Checks that a delta from outside refers to entities this configuration knows, so
-    /// that applying it cannot leave the occupancy index inconsistent.
-    fn check_delta(&self, delta: &Delta) -> Result<()> {
-        match delta {
-            Delta::PutAppointment { appointment } => self.check_appointment_delta(appointment),
-            Delta::PutHold { hold } => {
-                if !self
-                    .practice
-                    .practitioner_ix
-                    .contains_key(&hold.practitioner)
-                {
-                    return Err(Error::not_found("practitioner", &hold.practitioner));
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// [`Engine::check_delta`] of a `put_appointment`.
-    fn check_appointment_delta(&self, appointment: &Appointment) -> Result<()> {
-        if !self
-            .practice
-            .practitioner_ix
-            .contains_key(&appointment.practitioner)
-        {
-            return Err(Error::not_found("practitioner", &appointment.practitioner));
-        }
-        if appointment.end <= appointment.start {
-            return Err(Error::invalid_input(format!(
-                "appointment `{}` ends before it starts",
-                appointment.id
-            )));
-        }
-        Ok(())
-    }
-
     /// The sequence number of the last change (0 for a new engine).
     pub fn last_seq(&self) -> u64 {
         self.read().seq
@@ -479,8 +456,11 @@ impl Engine {
     /// was built or restored; asking for older ones is `invalid_input`.
     pub fn changes_since(&self, seq: u64) -> Result<Vec<Change>> {
         let state = self.read();
-        let first = state.journal.first().map_or(state.seq + 1, |c| c.seq);
-        if seq + 1 < first {
+        let first = state
+            .journal
+            .first()
+            .map_or(state.seq.saturating_add(1), |c| c.seq);
+        if seq < first.saturating_sub(1) {
             return Err(Error::invalid_input(format!(
                 "the journal starts at change {first}; changes after {seq} are no longer kept"
             )));
@@ -516,18 +496,21 @@ impl Engine {
 
     /// Replays a change made by another engine with the same starting state. Its sequence
     /// number must be exactly the next one (`invalid_input` otherwise: a gap or a replay).
+    ///
+    /// The change is untrusted input: every delta must be one the live operations could
+    /// have made, checked against the state as the deltas before it leave it — references
+    /// resolve, ids are unique, instants are in range, counters advance (see
+    /// docs/persistence.md). A change with a delta that is not is refused whole, with that
+    /// delta's error, and nothing changes.
     pub fn apply(&self, change: &Change) -> Result<u64> {
         let mut state = self.write();
-        if change.seq != state.seq + 1 {
+        if state.seq.checked_add(1) != Some(change.seq) {
             return Err(Error::invalid_input(format!(
                 "change {} does not follow change {}: the journal has a gap or a repeat",
                 change.seq, state.seq
             )));
         }
-        for d in &change.deltas {
-            self.check_delta(d)?;
-        }
-        Ok(self.commit(&mut state, change.deltas.clone()))
+        self.commit(&mut state, change.deltas.clone())
     }
 
     /// The whole state, configuration included, as versioned JSON. Equal states give
@@ -575,6 +558,11 @@ impl Engine {
     /// Rebuilds an engine from [`Engine::snapshot`] output. A snapshot from a newer
     /// engine (unknown `format_version`) is `invalid_input`; a configuration that no longer
     /// validates is `invalid_config`.
+    ///
+    /// The snapshot is untrusted input: it must hold only what the live operations could
+    /// have produced — every reference resolves, no entity is listed twice, instants are
+    /// in range, counters can advance (see docs/persistence.md). Anything else is refused
+    /// with the first offending entity's error.
     pub fn restore(json: &str) -> Result<Engine> {
         // Parsed once, straight into the typed snapshot; only when that fails (or the
         // version is not one this engine reads) does `restore_error` look at the document
@@ -587,73 +575,116 @@ impl Engine {
         if !(1..=SNAPSHOT_FORMAT_VERSION).contains(&snapshot.format_version) {
             return Err(restore_error(json, None));
         }
+        integrity::check_counter("snapshot seq", snapshot.seq)?;
+        integrity::check_counter("snapshot next_id", snapshot.next_id)?;
+        integrity::check_counter("snapshot next_notification", snapshot.next_notification)?;
         let engine = Engine::new(snapshot.config)?;
         {
             let mut guard = engine.write();
             let state = &mut *guard;
+            // Each entity is checked against what is restored before it (patients before
+            // what refers to them, accounts before links…), then put in.
+            let put = |state: &mut State, delta: Delta| -> Result<()> {
+                integrity::check_delta(&engine, state, &delta)?;
+                engine.apply_delta(state, &delta);
+                Ok(())
+            };
             for patient in snapshot.patients {
-                engine.apply_delta(state, &Delta::PutPatient { patient });
+                integrity::once(
+                    "patient",
+                    &patient.id,
+                    state.patients.contains_key(&patient.id),
+                )?;
+                put(state, Delta::PutPatient { patient })?;
             }
-            // Appointments are moved into the map (reserved once), then indexed in bulk:
-            // each timeline is filled and sorted once instead of one insert at a time.
-            // Indexed in the order parsed (the boxes lie in memory in that order), then
-            // put in the set; ids repeated in the document (the last one wins, as for a
-            // replayed change) mean indexing again from the set.
+            // Appointments are checked, then moved into the map (reserved once) and
+            // indexed in bulk: each timeline is filled and sorted once instead of one
+            // insert at a time, in the order parsed (the boxes lie in memory in that order).
             let appointments = snapshot.appointments;
             for appointment in &appointments {
-                engine.check_appointment_delta(appointment)?;
+                engine.check_appointment(state, appointment)?;
             }
             engine.index_all_appointments(state, appointments.iter().map(|a| &**a));
             state.appointments.reserve(appointments.len());
-            let mut replaced = false;
             for appointment in appointments {
-                replaced |= state.appointments.insert_boxed(appointment);
-            }
-            if replaced {
-                engine.clear_index(state);
-                let all: Vec<Appointment> = state.appointments.values().cloned().collect();
-                engine.index_all_appointments(state, all.iter());
+                if let Some(repeated) = state.appointments.insert_boxed(appointment) {
+                    return Err(integrity::listed_twice("appointment", &repeated.id));
+                }
             }
             for booking in snapshot.bookings {
-                engine.apply_delta(
-                    state,
-                    &Delta::PutBooking {
-                        booking: Box::new(booking),
-                    },
-                );
+                let id = &booking.appointment;
+                integrity::once(
+                    "the booking details of",
+                    id,
+                    state.bookings.contains_key(id),
+                )?;
+                let booking = Box::new(booking);
+                put(state, Delta::PutBooking { booking })?;
             }
             for hold in snapshot.holds {
-                let delta = Delta::PutHold { hold };
-                engine.check_delta(&delta)?;
-                engine.apply_delta(state, &delta);
+                integrity::once("hold", &hold.id, state.holds.contains_key(&hold.id))?;
+                put(state, Delta::PutHold { hold })?;
             }
-            state.consents = snapshot.consents;
-            state.idempotency = snapshot.idempotency;
+            for (patient, consent) in snapshot.consents {
+                put(state, Delta::PutConsent { patient, consent })?;
+            }
+            for (key, entry) in snapshot.idempotency {
+                let entry = Box::new(entry);
+                put(state, Delta::PutIdempotency { key, entry })?;
+            }
             for registration in snapshot.registrations {
-                engine.apply_delta(state, &Delta::PutRegistration { registration });
+                let id = &registration.id;
+                integrity::once("registration", id, state.registrations.contains_key(id))?;
+                put(state, Delta::PutRegistration { registration })?;
             }
+            // In id order, each above the one before (a repeated id is refused too).
             for notification in snapshot.outbox {
-                engine.apply_delta(state, &Delta::Notify { notification });
+                put(state, Delta::Notify { notification })?;
             }
             for account in snapshot.accounts {
-                engine.apply_delta(state, &Delta::PutAccount { account });
+                integrity::once(
+                    "account",
+                    &account.id,
+                    state.accounts.contains_key(&account.id),
+                )?;
+                put(state, Delta::PutAccount { account })?;
             }
             for link in snapshot.account_links {
+                let key = (link.account.clone(), link.patient.clone());
+                let what = format!("{} → {}", link.account, link.patient);
+                integrity::once("link", &what, state.links.contains_key(&key))?;
+                // The one-self rule is checked for all links at once, below.
+                integrity::check_link_refs(state, &link)?;
                 engine.apply_delta(state, &Delta::PutLink { link });
             }
+            integrity::check_self_links(state.links.values())?;
             for invitation in snapshot.invitations {
-                engine.apply_delta(state, &Delta::PutInvitation { invitation });
+                let id = &invitation.id;
+                integrity::once("invitation", id, state.invitations.contains_key(id))?;
+                put(state, Delta::PutInvitation { invitation })?;
             }
             for reset in snapshot.password_resets {
-                engine.apply_delta(state, &Delta::PutResetToken { reset });
+                let id = &reset.account;
+                integrity::once("the password reset of", id, state.resets.contains_key(id))?;
+                put(state, Delta::PutResetToken { reset })?;
             }
             for signup in snapshot.signups {
-                engine.apply_delta(state, &Delta::PutSignup { signup });
+                integrity::once("signup", &signup.id, state.signups.contains_key(&signup.id))?;
+                put(state, Delta::PutSignup { signup })?;
             }
             for record in snapshot.merges {
-                engine.apply_delta(state, &Delta::PutMerge { record });
+                let id = &record.merged;
+                integrity::once("the merge record of", id, state.merges.contains_key(id))?;
+                put(state, Delta::PutMerge { record })?;
             }
-            state.next_notification = state.next_notification.max(snapshot.next_notification);
+            if snapshot.next_notification < state.next_notification {
+                return Err(Error::invalid_input(format!(
+                    "snapshot next_notification {} is not above the notifications in its \
+                     outbox",
+                    snapshot.next_notification
+                )));
+            }
+            state.next_notification = snapshot.next_notification;
             state.next_id = snapshot.next_id;
             state.seq = snapshot.seq;
         }

@@ -288,7 +288,7 @@ impl Engine {
             to,
             data,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(registration)
     }
 
@@ -325,7 +325,7 @@ impl Engine {
             vec![Delta::PutRegistration {
                 registration: registration.clone(),
             }],
-        );
+        )?;
         Ok(registration)
     }
 

@@ -211,7 +211,7 @@ impl Engine {
             });
             self.notify(state, &mut deltas, NotificationKind::Signup, to, data);
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(SignupOutcome {
             account,
             patient,
@@ -251,7 +251,7 @@ impl Engine {
             vec![Delta::PutSignup {
                 signup: signup.clone(),
             }],
-        );
+        )?;
         Ok(signup)
     }
 }
