@@ -485,7 +485,7 @@ impl Engine {
                 &mut deltas,
             )?;
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(account)
     }
 
@@ -570,7 +570,7 @@ impl Engine {
                             vec![Delta::PutAccount {
                                 account: updated.clone(),
                             }],
-                        );
+                        )?;
                         Ok(updated)
                     }
                     // Changed meanwhile (a password change): the login stands as checked.
@@ -620,7 +620,7 @@ impl Engine {
                 account: account.to_owned(),
             });
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(updated)
     }
 
@@ -664,7 +664,7 @@ impl Engine {
         }
         let mut deltas = Vec::new();
         let link = self.link_deltas(state, account, patient, relationship, now, &mut deltas)?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(link)
     }
 
@@ -702,7 +702,7 @@ impl Engine {
             now,
             &mut deltas,
         )?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(link)
     }
 
@@ -730,7 +730,7 @@ impl Engine {
             awaits_confirmation: false,
             ..link
         };
-        self.commit(state, vec![Delta::PutLink { link: link.clone() }]);
+        self.commit(state, vec![Delta::PutLink { link: link.clone() }])?;
         Ok(link)
     }
 
@@ -810,7 +810,7 @@ impl Engine {
             data,
             token,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(())
     }
 
@@ -867,7 +867,7 @@ impl Engine {
                     account: reset.account,
                 },
             ],
-        );
+        )?;
         Ok(updated)
     }
 }
@@ -891,7 +891,8 @@ mod tests {
                 let account =
                     Account::from_parts((*id).into(), (*username).into(), "x".into(), now);
                 check_account_identity(state, &account).expect("valid");
-                e.commit(state, vec![Delta::PutAccount { account }]);
+                e.commit(state, vec![Delta::PutAccount { account }])
+                    .expect("commit");
             }
         }
         e

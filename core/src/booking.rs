@@ -989,7 +989,7 @@ impl Engine {
             actor: request.actor.clone(),
         };
         deltas.push(Delta::PutHold { hold: hold.clone() });
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(hold)
     }
 
@@ -1016,11 +1016,12 @@ impl Engine {
                 ))
             }
         }
-        self.commit(&mut state, vec![Delta::RemoveHold { id: id.to_owned() }]);
+        self.commit(&mut state, vec![Delta::RemoveHold { id: id.to_owned() }])?;
         Ok(hold)
     }
 
-    /// Removes holds expired at `now` (they already occupy nothing); returns how many.
+    /// Removes holds expired at `now` (they already occupy nothing); returns how many
+    /// (none once the change sequence is exhausted, see docs/limits.md).
     pub fn purge_expired_holds(&self, now: DateTime<Utc>) -> usize {
         let mut state = self.write();
         let deltas: Vec<Delta> = state
@@ -1030,8 +1031,8 @@ impl Engine {
             .map(|h| Delta::RemoveHold { id: h.id.clone() })
             .collect();
         let n = deltas.len();
-        if n > 0 {
-            self.commit(&mut state, deltas);
+        if n > 0 && self.commit(&mut state, deltas).is_err() {
+            return 0;
         }
         n
     }
@@ -1227,7 +1228,7 @@ impl Engine {
             },
             &mut deltas,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(booking)
     }
 
@@ -1387,7 +1388,7 @@ impl Engine {
             },
         ];
         self.notify(state, &mut deltas, kind, recipients, data);
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(Booking {
             appointment,
             details,
@@ -1496,7 +1497,7 @@ impl Engine {
             },
             &mut deltas,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(outcome)
     }
 
@@ -1620,7 +1621,7 @@ impl Engine {
             },
             &mut deltas,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(outcome)
     }
 
@@ -1668,19 +1669,26 @@ impl Engine {
             Some(Delta::Notify { notification }) => notification.id,
             _ => 0,
         };
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(Some(id))
     }
 
     /// Hands the pending notifications to the host, oldest first, and removes them: each
-    /// notification is returned by exactly one drain.
+    /// notification is returned by exactly one drain. (Once the change sequence is
+    /// exhausted nothing can be removed, so nothing is handed out: read them with
+    /// [`Engine::outbox`]; see docs/limits.md.)
     pub fn drain_outbox(&self) -> Vec<Notification> {
         let mut guard = self.write();
         let state = &mut *guard;
         let out: Vec<Notification> = state.outbox_notifications().cloned().collect();
         if let Some(last) = out.last() {
             let through = last.id;
-            self.commit(state, vec![Delta::Drained { through }]);
+            if self
+                .commit(state, vec![Delta::Drained { through }])
+                .is_err()
+            {
+                return Vec::new();
+            }
         }
         out
     }

@@ -110,10 +110,12 @@ impl Appointments {
             .map(|old| *old.0)
     }
 
-    /// [`Appointments::insert`] of an appointment already boxed.
-    /// Returns whether it replaced one.
-    pub(crate) fn insert_boxed(&mut self, appointment: Box<Appointment>) -> bool {
-        self.0.replace(ById(appointment)).is_some()
+    /// [`Appointments::insert`] of an appointment already boxed; returns the one replaced.
+    pub(crate) fn insert_boxed(
+        &mut self,
+        appointment: Box<Appointment>,
+    ) -> Option<Box<Appointment>> {
+        self.0.replace(ById(appointment)).map(|old| old.0)
     }
 
     pub(crate) fn remove(&mut self, id: &str) -> Option<Appointment> {
@@ -137,7 +139,7 @@ impl Appointments {
 /// A notification in the outbox. A change that queues one keeps it in the journal, and
 /// the outbox refers to it there instead of holding a second copy; when the change is
 /// compacted away, the notification (if not yet drained) is moved into the outbox.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Outboxed {
     /// The outbox's own copy (restored from a snapshot, or moved out of the journal).
     Owned(Notification),
@@ -173,6 +175,9 @@ pub(crate) struct State {
     pub(crate) outbox: BTreeMap<u64, Outboxed>,
     /// The id of the next notification.
     pub(crate) next_notification: u64,
+    /// Set while [`Engine::restore`] builds the state: appointments orphaned by an earlier
+    /// reconfiguration are accepted (see `integrity::check_appointment`).
+    pub(crate) restoring: bool,
     /// Portal accounts by id (DESIGN §6).
     pub(crate) accounts: BTreeMap<String, Account>,
     /// Account id by normalised username.
@@ -214,6 +219,7 @@ impl State {
             registrations: BTreeMap::new(),
             outbox: BTreeMap::new(),
             next_notification: 0,
+            restoring: false,
             accounts: BTreeMap::new(),
             usernames: HashMap::new(),
             skeletons: HashMap::new(),
@@ -347,6 +353,15 @@ impl Engine {
     /// Adds a patient, or replaces the one with the same id.
     pub fn upsert_patient(&self, patient: Patient) -> Result<()> {
         let mut state = self.write();
+        self.check_patient(&state, &patient)?;
+        self.commit(&mut state, vec![Delta::PutPatient { patient }])?;
+        Ok(())
+    }
+
+    /// What a patient the host upserts must satisfy: a non-empty id, known allowed
+    /// practitioners and a known referral type. (A restored or applied patient needs only
+    /// the id: a reconfiguration may remove a practitioner or referral type a patient names.)
+    pub(crate) fn check_patient(&self, state: &State, patient: &Patient) -> Result<()> {
         if patient.id.trim().is_empty() {
             return Err(Error::invalid_input("a patient needs a non-empty id"));
         }
@@ -366,7 +381,6 @@ impl Engine {
                 return Err(Error::not_found("referral type", r));
             }
         }
-        self.commit(&mut state, vec![Delta::PutPatient { patient }]);
         Ok(())
     }
 
@@ -379,21 +393,30 @@ impl Engine {
             .ok_or_else(|| Error::not_found("patient", id))
     }
 
-    /// Removes a patient who has no appointments and no active account link in the engine;
-    /// their invitations are deleted with them.
+    /// Removes a patient who has no appointments, no program registrations and no active
+    /// account link in the engine. What only they could use goes with them, so that a new
+    /// patient with the same id inherits nothing: their invitations, holds, revoked links
+    /// and scheduling consent.
     pub fn remove_patient(&self, id: &str) -> Result<Patient> {
         let mut state = self.write();
-        if !state.patients.contains_key(id) {
-            return Err(Error::not_found("patient", id));
-        }
+        let old = state
+            .patients
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("patient", id))?;
         if let Some(a) = state
-            .appointments
-            .values()
-            .find(|a| a.patient.as_deref() == Some(id))
+            .patient_appointments
+            .get(id)
+            .and_then(|set| set.iter().next())
         {
             return Err(Error::invalid_input(format!(
-                "patient `{id}` still has appointment `{}`: remove or reassign it first",
-                a.id
+                "patient `{id}` still has appointment `{a}`: remove or reassign it first"
+            )));
+        }
+        if let Some(r) = state.registrations.values().find(|r| r.patient == id) {
+            return Err(Error::invalid_input(format!(
+                "patient `{id}` still has program registration `{}`",
+                r.id
             )));
         }
         if let Some(l) = state
@@ -403,28 +426,40 @@ impl Engine {
         {
             return Err(Error::invalid_input(format!(
                 "patient `{id}` is still linked to account `{}`: revoke the link first \
-                 (DESIGN §6)",
+                 (see docs/accounts.md)",
                 l.account
             )));
         }
-        let old = state
-            .patients
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Error::not_found("patient", id))?;
         let mut deltas: Vec<Delta> = state
             .invitations
             .values()
             .filter(|i| i.patient == id)
             .map(|i| Delta::RemoveInvitation { id: i.id.clone() })
             .collect();
+        deltas.extend(
+            state
+                .holds
+                .values()
+                .filter(|h| h.patient.as_deref() == Some(id))
+                .map(|h| Delta::RemoveHold { id: h.id.clone() }),
+        );
+        deltas.extend(state.links.values().filter(|l| l.patient == id).map(|l| {
+            Delta::RemoveLink {
+                account: l.account.clone(),
+                patient: id.to_owned(),
+            }
+        }));
         deltas.push(Delta::RemovePatient { id: id.to_owned() });
-        self.commit(&mut state, deltas);
+        self.commit(&mut state, deltas)?;
         Ok(old)
     }
 
     // -- host-owned appointments -----------------------------------------------------------
 
+    /// What an appointment must satisfy, whoever makes it (staff, the portal, a restored
+    /// snapshot or an applied change): a non-empty id; a known practitioner, clinic and
+    /// service; an existing patient; a start in the years 1900 to 9999 ([`check_instant`]);
+    /// an end after the start and less than [`MAX_APPOINTMENT_DAYS`] later.
     pub(crate) fn check_appointment(&self, state: &State, a: &Appointment) -> Result<usize> {
         if a.id.trim().is_empty() {
             return Err(Error::invalid_input("an appointment needs a non-empty id"));
@@ -449,6 +484,7 @@ impl Engine {
                 return Err(Error::not_found("patient", pat));
             }
         }
+        check_instant("appointment start", a.start)?;
         if a.end <= a.start {
             return Err(Error::invalid_input(format!(
                 "appointment `{}` ends before it starts",
@@ -543,14 +579,6 @@ impl Engine {
         }
     }
 
-    /// Empties the appointment index (timelines and patient sets).
-    pub(crate) fn clear_index(&self, state: &mut State) {
-        for t in &mut state.occupancy.timelines {
-            *t = Timeline::default();
-        }
-        state.patient_appointments.clear();
-    }
-
     pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {
         if let (Some(occ), Some(&p)) = (
             self.occupied(&state.practice, a),
@@ -583,9 +611,11 @@ impl Engine {
                 format!("appointment `{}` already exists", appointment.id),
             ));
         }
+        // `staff_put` applies as it goes: everything is checked before it starts.
+        crate::integrity::next_seq(&state)?;
         let mut deltas = Vec::new();
         self.staff_put(&mut state, appointment, &mut deltas);
-        self.commit_applied(&mut state, deltas);
+        self.commit_applied(&mut state, deltas)?;
         Ok(())
     }
 
@@ -608,12 +638,13 @@ impl Engine {
         if appointments.is_empty() {
             return Ok(());
         }
+        crate::integrity::next_seq(&state)?;
         state.appointments.reserve(appointments.len());
         let mut deltas = Vec::with_capacity(appointments.len() + appointments.len() / 4);
         for appointment in appointments {
             self.staff_put(&mut state, appointment, &mut deltas);
         }
-        self.commit_applied(&mut state, deltas);
+        self.commit_applied(&mut state, deltas)?;
         Ok(())
     }
 
@@ -624,9 +655,10 @@ impl Engine {
         if !state.appointments.contains_key(&appointment.id) {
             return Err(Error::not_found("appointment", &appointment.id));
         }
+        crate::integrity::next_seq(&state)?;
         let mut deltas = Vec::new();
         self.staff_put(&mut state, appointment, &mut deltas);
-        self.commit_applied(&mut state, deltas);
+        self.commit_applied(&mut state, deltas)?;
         Ok(())
     }
 
@@ -641,7 +673,7 @@ impl Engine {
         self.commit(
             &mut state,
             vec![Delta::RemoveAppointment { id: id.to_owned() }],
-        );
+        )?;
         Ok(old)
     }
 

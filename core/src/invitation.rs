@@ -397,7 +397,7 @@ impl Engine {
             now,
             &mut deltas,
         )?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(issued)
     }
 
@@ -461,7 +461,7 @@ impl Engine {
             now,
             &mut deltas,
         )?;
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(issued)
     }
 
@@ -474,7 +474,7 @@ impl Engine {
             .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found("invitation", id))?;
-        self.commit(state, vec![Delta::RemoveInvitation { id: id.to_owned() }]);
+        self.commit(state, vec![Delta::RemoveInvitation { id: id.to_owned() }])?;
         Ok(old)
     }
 
@@ -607,7 +607,7 @@ impl Engine {
                 ..inv
             },
         });
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(account)
     }
 
@@ -683,7 +683,7 @@ impl Engine {
             }
         }
         if !deltas.is_empty() {
-            self.commit(state, deltas);
+            self.commit(state, deltas)?;
         }
         Ok(report)
     }

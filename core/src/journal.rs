@@ -15,6 +15,7 @@ use crate::booking::{BookingDetails, ConsentRecord, Hold, IdempotencyEntry};
 use crate::config::{Closure, Config};
 use crate::credentials::username_skeleton;
 use crate::engine::{Outboxed, State};
+use crate::integrity;
 use crate::invitation::Invitation;
 use crate::merge::MergeRecord;
 use crate::model::{Appointment, Patient};
@@ -27,6 +28,12 @@ use crate::{Engine, Error, ErrorCode, Result};
 
 /// The snapshot format this engine writes, and the newest it reads.
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+
+/// The largest value of every counter the engine keeps: the change sequence number, the
+/// counter behind generated ids and the notification ids (2^53 − 1, the largest integer a
+/// JSON number holds exactly in every language). A snapshot or change above it is
+/// `invalid_input`; once the sequence reaches it, every further change is `limit_reached`.
+pub const MAX_COUNTER: u64 = (1 << 53) - 1;
 
 /// One successful mutation: its sequence number and the state it produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -47,7 +54,7 @@ pub enum Delta {
         /// The patient.
         patient: Patient,
     },
-    /// A patient removed.
+    /// A patient removed, with their scheduling consent.
     RemovePatient {
         /// Patient id.
         id: String,
@@ -386,16 +393,14 @@ impl Engine {
         }
     }
 
-    /// While planning: the change is captured, not applied (`Err` gives the deltas back
-    /// otherwise).
-    fn capture(&self, state: &State, deltas: Vec<Delta>) -> std::result::Result<u64, Vec<Delta>> {
-        PLANNING.with(|p| match p.borrow_mut().as_mut() {
-            Some(planning) => {
-                let seq = state.seq + 1 + planning.changes.len() as u64;
-                planning.changes.push(Change { seq, deltas });
-                Ok(seq)
-            }
-            None => Err(deltas),
+    /// While planning: captures the change instead of journaling it; returns its number.
+    fn capture(&self, state: &State, deltas: Vec<Delta>) -> u64 {
+        PLANNING.with(|p| {
+            let mut p = p.borrow_mut();
+            let planning = p.get_or_insert_with(Planning::default);
+            let seq = state.seq + 1 + planning.changes.len() as u64;
+            planning.changes.push(Change { seq, deltas });
+            seq
         })
     }
 
@@ -447,30 +452,34 @@ impl Engine {
         }
     }
 
-    /// Applies deltas that were checked against the state, and journals them as one
-    /// change. Returns the change's sequence number. While planning, captures the change
-    /// instead.
-    pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
-        let deltas = match self.capture(state, deltas) {
-            Ok(seq) => return seq,
-            Err(deltas) => deltas,
-        };
-        let seq = state.seq + 1;
-        for d in &deltas {
-            match d {
-                // Kept once, in the journal: the outbox refers to it (see `Outboxed`).
-                Delta::Notify { notification } => {
-                    state.next_notification = state.next_notification.max(notification.id + 1);
-                    state
-                        .outbox
-                        .insert(notification.id, Outboxed::Journaled { seq });
-                }
-                _ => self.apply_delta(state, d),
-            }
+    /// Applies deltas and journals them as one change; returns its sequence number. Each
+    /// delta is checked first against the state the ones before it left
+    /// ([`crate::integrity`]): when one is refused, nothing changes and its error is
+    /// returned (as for a change from [`Engine::apply`]).
+    ///
+    /// While an operation is being planned ([`Engine::plan`]), the deltas are checked the
+    /// same way, put back at once, and the change is captured instead of journaled.
+    pub(crate) fn commit(&self, state: &mut State, deltas: Vec<Delta>) -> Result<u64> {
+        let seq = integrity::next_seq(state)?;
+        if planning() {
+            integrity::check_and_roll_back(self, state, &deltas)?;
+            return Ok(self.capture(state, deltas));
         }
+        integrity::apply_checked(self, state, &deltas, |state, d| match d {
+            // Kept once, in the journal: the outbox refers to it (see `Outboxed`).
+            Delta::Notify { notification } => {
+                state.next_notification = state
+                    .next_notification
+                    .max(notification.id.saturating_add(1));
+                state
+                    .outbox
+                    .insert(notification.id, Outboxed::Journaled { seq });
+            }
+            _ => self.apply_delta(state, d),
+        })?;
         state.seq = seq;
         state.journal.push(Change { seq, deltas });
-        seq
+        Ok(seq)
     }
 
     /// What a hold occupies: like a pending booking of its service (buffers included),
@@ -507,19 +516,19 @@ impl Engine {
     }
 
     /// Journals deltas that were already applied one by one (see
-    /// [`Engine::staff_put`]). Returns the change's sequence number.
-    pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> u64 {
-        let deltas = match self.capture(state, deltas) {
-            Ok(seq) => {
-                self.undo_applied(state);
-                return seq;
-            }
-            Err(deltas) => deltas,
-        };
-        state.seq += 1;
-        let seq = state.seq;
+    /// [`Engine::staff_put`]), after the caller checked them and that the sequence can
+    /// advance ([`integrity::next_seq`]) before applying the first. Returns the change's
+    /// sequence number. While planning, puts them back and captures the change instead.
+    pub(crate) fn commit_applied(&self, state: &mut State, deltas: Vec<Delta>) -> Result<u64> {
+        let seq = integrity::next_seq(state)?;
+        if planning() {
+            let seq = self.capture(state, deltas);
+            self.undo_applied(state);
+            return Ok(seq);
+        }
+        state.seq = seq;
         state.journal.push(Change { seq, deltas });
-        seq
+        Ok(seq)
     }
 
     pub(crate) fn apply_delta(&self, state: &mut State, delta: &Delta) {
@@ -529,6 +538,7 @@ impl Engine {
             }
             Delta::RemovePatient { id } => {
                 state.patients.remove(id);
+                state.consents.remove(id);
             }
             Delta::PutAppointment { appointment } => {
                 let old = state.appointments.insert(appointment.clone());
@@ -572,7 +582,9 @@ impl Engine {
                     .insert(registration.id.clone(), registration.clone());
             }
             Delta::Notify { notification } => {
-                state.next_notification = state.next_notification.max(notification.id + 1);
+                state.next_notification = state
+                    .next_notification
+                    .max(notification.id.saturating_add(1));
                 state
                     .outbox
                     .insert(notification.id, Outboxed::Owned(notification.clone()));
@@ -630,60 +642,6 @@ impl Engine {
         }
     }
 
-    /// Checks that a delta from outside refers to entities this configuration knows, so
-    /// that applying it cannot leave the occupancy index inconsistent.
-    fn check_delta(&self, state: &State, delta: &Delta) -> Result<()> {
-        match delta {
-            Delta::Reconfigure { .. } | Delta::PutClosure { .. } | Delta::RemoveClosure { .. } => {
-                self.check_config_delta(state, delta)
-            }
-            Delta::PutAppointment { appointment } => {
-                let orphan = !state
-                    .practice
-                    .practitioner_ix
-                    .contains_key(&appointment.practitioner);
-                // Only an appointment a reconfiguration already left without its
-                // practitioner may keep naming it (a merge moves it, say).
-                if orphan
-                    && state
-                        .appointments
-                        .get(&appointment.id)
-                        .is_none_or(|old| old.practitioner != appointment.practitioner)
-                {
-                    return Err(Error::not_found("practitioner", &appointment.practitioner));
-                }
-                self.check_appointment_delta(state, appointment)
-            }
-            Delta::PutHold { hold } => {
-                if !state
-                    .practice
-                    .practitioner_ix
-                    .contains_key(&hold.practitioner)
-                {
-                    return Err(Error::not_found("practitioner", &hold.practitioner));
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// [`Engine::check_delta`] of a `put_appointment`.
-    ///
-    /// An appointment may name a practitioner, service or clinic the configuration no
-    /// longer has: a reconfiguration keeps such appointments (staff own them; they occupy
-    /// nothing) and reports them as stranded, so a snapshot can hold them, and a change may
-    /// carry one that the engine already holds.
-    fn check_appointment_delta(&self, _state: &State, appointment: &Appointment) -> Result<()> {
-        if appointment.end <= appointment.start {
-            return Err(Error::invalid_input(format!(
-                "appointment `{}` ends before it starts",
-                appointment.id
-            )));
-        }
-        Ok(())
-    }
-
     /// The sequence number of the last change (0 for a new engine).
     pub fn last_seq(&self) -> u64 {
         self.read().seq
@@ -693,8 +651,11 @@ impl Engine {
     /// was built or restored; asking for older ones is `invalid_input`.
     pub fn changes_since(&self, seq: u64) -> Result<Vec<Change>> {
         let state = self.read();
-        let first = state.journal.first().map_or(state.seq + 1, |c| c.seq);
-        if seq + 1 < first {
+        let first = state
+            .journal
+            .first()
+            .map_or(state.seq.saturating_add(1), |c| c.seq);
+        if seq < first.saturating_sub(1) {
             return Err(Error::invalid_input(format!(
                 "the journal starts at change {first}; changes after {seq} are no longer kept"
             )));
@@ -748,10 +709,7 @@ impl Engine {
                 ),
             ));
         }
-        for d in &change.deltas {
-            self.check_delta(&state, d)?;
-        }
-        Ok(self.commit(&mut state, change.deltas.clone()))
+        self.commit(&mut state, change.deltas.clone())
     }
 
     /// The whole state, configuration included, as versioned JSON. Equal states give
@@ -799,6 +757,11 @@ impl Engine {
     /// Rebuilds an engine from [`Engine::snapshot`] output. A snapshot from a newer
     /// engine (unknown `format_version`) is `invalid_input`; a configuration that no longer
     /// validates is `invalid_config`.
+    ///
+    /// The snapshot is untrusted input: it must hold only what the live operations could
+    /// have produced — every reference resolves, no entity is listed twice, instants are
+    /// in range, counters can advance (see docs/persistence.md). Anything else is refused
+    /// with the first offending entity's error.
     pub fn restore(json: &str) -> Result<Engine> {
         // Parsed once, straight into the typed snapshot; only when that fails (or the
         // version is not one this engine reads) does `restore_error` look at the document
@@ -811,75 +774,120 @@ impl Engine {
         if !(1..=SNAPSHOT_FORMAT_VERSION).contains(&snapshot.format_version) {
             return Err(restore_error(json, None));
         }
+        integrity::check_counter("snapshot seq", snapshot.seq)?;
+        integrity::check_counter("snapshot next_id", snapshot.next_id)?;
+        integrity::check_counter("snapshot next_notification", snapshot.next_notification)?;
         let engine = Engine::new(snapshot.config)?;
         {
             let mut guard = engine.write();
             let state = &mut *guard;
+            state.restoring = true;
+            // Each entity is checked against what is restored before it (patients before
+            // what refers to them, accounts before links…), then put in.
+            let put = |state: &mut State, delta: Delta| -> Result<()> {
+                integrity::check_delta(&engine, state, &delta)?;
+                engine.apply_delta(state, &delta);
+                Ok(())
+            };
             for patient in snapshot.patients {
-                engine.apply_delta(state, &Delta::PutPatient { patient });
+                integrity::once(
+                    "patient",
+                    &patient.id,
+                    state.patients.contains_key(&patient.id),
+                )?;
+                put(state, Delta::PutPatient { patient })?;
             }
-            // Appointments are moved into the map (reserved once), then indexed in bulk:
-            // each timeline is filled and sorted once instead of one insert at a time.
-            // Indexed in the order parsed (the boxes lie in memory in that order), then
-            // put in the set; ids repeated in the document (the last one wins, as for a
-            // replayed change) mean indexing again from the set.
+            // Appointments are checked, then moved into the map (reserved once) and
+            // indexed in bulk: each timeline is filled and sorted once instead of one
+            // insert at a time, in the order parsed (the boxes lie in memory in that order).
             let appointments = snapshot.appointments;
             for appointment in &appointments {
-                engine.check_appointment_delta(state, appointment)?;
+                integrity::check_appointment(&engine, state, appointment)?;
             }
             engine.index_all_appointments(state, appointments.iter().map(|a| &**a));
             state.appointments.reserve(appointments.len());
-            let mut replaced = false;
             for appointment in appointments {
-                replaced |= state.appointments.insert_boxed(appointment);
-            }
-            if replaced {
-                engine.clear_index(state);
-                let all: Vec<Appointment> = state.appointments.values().cloned().collect();
-                engine.index_all_appointments(state, all.iter());
+                if let Some(repeated) = state.appointments.insert_boxed(appointment) {
+                    return Err(integrity::listed_twice("appointment", &repeated.id));
+                }
             }
             for booking in snapshot.bookings {
-                engine.apply_delta(
-                    state,
-                    &Delta::PutBooking {
-                        booking: Box::new(booking),
-                    },
-                );
+                let id = &booking.appointment;
+                integrity::once(
+                    "the booking details of",
+                    id,
+                    state.bookings.contains_key(id),
+                )?;
+                let booking = Box::new(booking);
+                put(state, Delta::PutBooking { booking })?;
             }
             for hold in snapshot.holds {
-                let delta = Delta::PutHold { hold };
-                engine.check_delta(state, &delta)?;
-                engine.apply_delta(state, &delta);
+                integrity::once("hold", &hold.id, state.holds.contains_key(&hold.id))?;
+                put(state, Delta::PutHold { hold })?;
             }
-            state.consents = snapshot.consents;
-            state.idempotency = snapshot.idempotency;
+            for (patient, consent) in snapshot.consents {
+                put(state, Delta::PutConsent { patient, consent })?;
+            }
+            for (key, entry) in snapshot.idempotency {
+                let entry = Box::new(entry);
+                put(state, Delta::PutIdempotency { key, entry })?;
+            }
             for registration in snapshot.registrations {
-                engine.apply_delta(state, &Delta::PutRegistration { registration });
+                let id = &registration.id;
+                integrity::once("registration", id, state.registrations.contains_key(id))?;
+                put(state, Delta::PutRegistration { registration })?;
             }
+            // In id order, each above the one before (a repeated id is refused too).
             for notification in snapshot.outbox {
-                engine.apply_delta(state, &Delta::Notify { notification });
+                put(state, Delta::Notify { notification })?;
             }
             for account in snapshot.accounts {
-                engine.apply_delta(state, &Delta::PutAccount { account });
+                integrity::once(
+                    "account",
+                    &account.id,
+                    state.accounts.contains_key(&account.id),
+                )?;
+                put(state, Delta::PutAccount { account })?;
             }
             for link in snapshot.account_links {
+                let key = (link.account.clone(), link.patient.clone());
+                let what = format!("{} → {}", link.account, link.patient);
+                integrity::once("link", &what, state.links.contains_key(&key))?;
+                // The one-self rule is checked for all links at once, below.
+                integrity::check_link_refs(state, &link)?;
                 engine.apply_delta(state, &Delta::PutLink { link });
             }
+            integrity::check_self_links(state.links.values())?;
             for invitation in snapshot.invitations {
-                engine.apply_delta(state, &Delta::PutInvitation { invitation });
+                let id = &invitation.id;
+                integrity::once("invitation", id, state.invitations.contains_key(id))?;
+                put(state, Delta::PutInvitation { invitation })?;
             }
             for reset in snapshot.password_resets {
-                engine.apply_delta(state, &Delta::PutResetToken { reset });
+                let id = &reset.account;
+                integrity::once("the password reset of", id, state.resets.contains_key(id))?;
+                put(state, Delta::PutResetToken { reset })?;
             }
             for signup in snapshot.signups {
-                engine.apply_delta(state, &Delta::PutSignup { signup });
+                integrity::once("signup", &signup.id, state.signups.contains_key(&signup.id))?;
+                put(state, Delta::PutSignup { signup })?;
             }
             for record in snapshot.merges {
-                engine.apply_delta(state, &Delta::PutMerge { record });
+                let id = &record.merged;
+                integrity::once("the merge record of", id, state.merges.contains_key(id))?;
+                put(state, Delta::PutMerge { record })?;
             }
-            state.next_notification = state.next_notification.max(snapshot.next_notification);
+            if snapshot.next_notification < state.next_notification {
+                return Err(Error::invalid_input(format!(
+                    "snapshot next_notification {} is not above the notifications in its \
+                     outbox",
+                    snapshot.next_notification
+                )));
+            }
+            state.next_notification = snapshot.next_notification;
             state.next_id = snapshot.next_id;
             state.seq = snapshot.seq;
+            state.restoring = false;
         }
         Ok(engine)
     }

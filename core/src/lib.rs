@@ -28,6 +28,7 @@ pub mod credentials;
 mod engine;
 pub mod error;
 pub mod explain;
+mod integrity;
 pub mod invitation;
 pub mod journal;
 pub mod merge;

@@ -376,7 +376,7 @@ impl Engine {
         deltas.push(Delta::RemovePatient {
             id: merge.to_owned(),
         });
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(MergeOutcome {
             kept: new_kept,
             record,

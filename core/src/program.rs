@@ -293,7 +293,7 @@ impl Engine {
             to,
             data,
         );
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(registration)
     }
 
@@ -330,7 +330,7 @@ impl Engine {
             vec![Delta::PutRegistration {
                 registration: registration.clone(),
             }],
-        );
+        )?;
         Ok(registration)
     }
 

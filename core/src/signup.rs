@@ -217,7 +217,7 @@ impl Engine {
             });
             self.notify(state, &mut deltas, NotificationKind::Signup, to, data);
         }
-        self.commit(state, deltas);
+        self.commit(state, deltas)?;
         Ok(SignupOutcome {
             account,
             patient,
@@ -257,7 +257,7 @@ impl Engine {
             vec![Delta::PutSignup {
                 signup: signup.clone(),
             }],
-        );
+        )?;
         Ok(signup)
     }
 }
