@@ -60,8 +60,8 @@ pub const MAX_SLOT_LIMIT: u32 = 100_000;
 /// [`crate::Engine::explain`] takes the same query and answers every refusal, whole-query
 /// ones included, as an [`crate::Explanation`] that is not offered (bad input is still an
 /// error). A start on a local date outside `from..=to` is not offered (rule 8 (booking
-/// window), entity `query`). `limit` and `after` page the search only; explain ignores
-/// them.
+/// window), entity `query`). `limit` and `after` page the search only: explain checks them
+/// but does not use them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
@@ -89,11 +89,11 @@ pub struct SlotQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     /// At most this many slots (1 to [`MAX_SLOT_LIMIT`]; absent: [`DEFAULT_SLOT_LIMIT`]).
-    /// See [`Slots::truncated`] for paging. Explain ignores it.
+    /// See [`Slots::truncated`] for paging. Explain checks it but does not use it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// Only slots starting strictly after this instant: the cursor of the next page
-    /// ([`Slots::next_after`]). Explain ignores it.
+    /// ([`Slots::next_after`]). Explain checks it but does not use it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<DateTime<Utc>>,
 }

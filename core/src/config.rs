@@ -38,6 +38,9 @@ pub const MAX_PROGRAMS: usize = 1_000;
 pub const MAX_CONFIG_ID_CHARS: usize = 200;
 /// An RRULE has at most this many characters.
 pub const MAX_RRULE_CHARS: usize = 1_000;
+/// At most this many RRULEs in one configuration (availability records, closures and
+/// programs together).
+pub const MAX_RRULES: usize = 2_000;
 /// An RRULE's COUNT is 1 to this.
 pub const MAX_RRULE_COUNT: u32 = 1_000;
 /// `services[].portal_capacity` is 1 to this.

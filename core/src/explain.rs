@@ -81,7 +81,7 @@ impl Explanation {
 /// that is not offered, with no practitioner verdicts — the same refusal search and
 /// booking turn into an error. A start whose local date (in the clinic's zone) lies
 /// outside the query's `from..=to` is not offered, by rule 8 with the entity `query`.
-/// `limit` and `after` only page the search: explain ignores them.
+/// `limit` and `after` only page the search: they are checked, not used.
 pub(crate) fn explain(
     practice: &Practice,
     state: &State,

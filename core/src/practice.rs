@@ -15,8 +15,8 @@ use crate::config::{
     MAX_BOOKING_LIMIT, MAX_BUFFER_MINUTES, MAX_CLINICS, MAX_CLOSURES, MAX_CONFIG_ID_CHARS,
     MAX_DAYS_AHEAD, MAX_DURATION_MINUTES, MAX_HOLD_MINUTES, MAX_INVITATION_TTL_HOURS,
     MAX_NOTICE_HOURS, MAX_PORTAL_CAPACITY, MAX_PRACTITIONERS, MAX_PRACTITIONER_TYPES, MAX_PROGRAMS,
-    MAX_PROGRAM_CAPACITY, MAX_RECORDS_PER_PRACTITIONER, MAX_REFERRAL_TYPES, MAX_SCHEDULE_TYPES,
-    MAX_SERVICES,
+    MAX_PROGRAM_CAPACITY, MAX_RECORDS_PER_PRACTITIONER, MAX_REFERRAL_TYPES, MAX_RRULES,
+    MAX_SCHEDULE_TYPES, MAX_SERVICES,
 };
 use crate::recurrence::DateRule;
 use crate::validate::{Diagnostic, Diagnostics};
@@ -269,6 +269,43 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
     ] {
         check_count(&mut d, path, len, max);
         too_large |= len > max;
+    }
+    // Every RRULE is checked for ever choosing a date when it is parsed, which may cost up
+    // to the rrule crate's iteration limit: their number is bounded too.
+    let rule_paths: Vec<String> = config
+        .practitioners
+        .iter()
+        .enumerate()
+        .flat_map(|(pi, p)| {
+            p.availability
+                .iter()
+                .enumerate()
+                .filter_map(move |(ri, r)| {
+                    r.recurrence
+                        .as_ref()
+                        .map(|_| format!("practitioners[{pi}].availability[{ri}].recurrence"))
+                })
+        })
+        .chain(config.closures.iter().enumerate().filter_map(|(i, c)| {
+            c.recurrence
+                .as_ref()
+                .map(|_| format!("closures[{i}].recurrence"))
+        }))
+        .chain(config.programs.iter().enumerate().filter_map(|(i, p)| {
+            p.recurrence
+                .as_ref()
+                .map(|_| format!("programs[{i}].recurrence"))
+        }))
+        .collect();
+    if let Some(path) = rule_paths.get(MAX_RRULES) {
+        d.error(
+            path.clone(),
+            format!(
+                "the configuration has {} RRULEs; at most {MAX_RRULES} are allowed",
+                rule_paths.len()
+            ),
+        );
+        too_large = true;
     }
     if too_large {
         // Too large to check further: report what is known so far.

@@ -8,8 +8,11 @@
 //! costs: a rule without COUNT is re-anchored at the first day of the period (day, week,
 //! month or year, times INTERVAL) that holds the window's first date, computed by
 //! arithmetic, so a date in 9998 of a daily rule anchored in 1900 expands one year, not
-//! eight thousand. A rule with COUNT has at most [`MAX_RRULE_COUNT`] dates, expanded once
-//! when it is parsed. Dates are kept per calendar year in a cache of fixed capacity.
+//! eight thousand. (A rule that chooses dates rarely also costs the periods up to its next
+//! date after the window; the rrule crate stops after a fixed number of periods without
+//! one.) A rule that never chooses a date is found once, when parsed, and never expanded
+//! again. A rule with COUNT has at most [`MAX_RRULE_COUNT`] dates, expanded once when it is
+//! parsed. Dates are kept per calendar year in a cache of fixed capacity.
 
 use std::sync::Arc;
 
@@ -174,7 +177,7 @@ impl DateRule {
             Frequency::Weekly => {
                 let wkst = self.rule.get_week_start();
                 let back = i64::from(a.weekday().days_since(wkst));
-                let week0 = a - chrono::Duration::days(back);
+                let week0 = a.checked_sub_days(Days::new(back as u64)).unwrap_or(a);
                 let k = (date - week0).num_days() / (7 * n);
                 if k == 0 {
                     Some(a)
@@ -391,6 +394,45 @@ mod tests {
                 d(9998, 12, 31)
             )
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// RRULE text from arbitrary parts never panics the parser or the expansion.
+        #[test]
+        fn arbitrary_rules_never_panic(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY", "FREQ=HOURLY",
+                    "INTERVAL=0", "INTERVAL=1", "INTERVAL=65535", "INTERVAL=99999", "COUNT=0",
+                    "COUNT=3", "COUNT=1000", "COUNT=4294967295", "BYDAY=MO,FR", "BYDAY=-1SU",
+                    "BYDAY=53MO", "BYDAY=+5FR", "BYMONTHDAY=31", "BYMONTHDAY=-31", "BYMONTHDAY=0",
+                    "BYMONTH=2", "BYMONTH=13", "BYYEARDAY=366", "BYYEARDAY=-366", "BYWEEKNO=53",
+                    "BYWEEKNO=-1", "BYSETPOS=1", "BYSETPOS=-1", "BYSETPOS=367", "WKST=SU",
+                    "UNTIL=20270101T000000Z", "UNTIL=99991231T000000Z", "UNTIL=19000101",
+                    "UNTIL=garbage", "X-NAME=1", "", ";", "=",
+                ]),
+                0..6,
+            ),
+            freq in proptest::sample::select(vec!["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]),
+            anchor in 0i64..(8099 * 365),
+            probe in 0i64..(8099 * 365),
+        ) {
+            let text = format!("FREQ={freq};{}", parts.join(";"));
+            let anchor = FIRST_DATE + Days::new(anchor as u64);
+            let probe = FIRST_DATE + Days::new(probe as u64);
+            if let Ok(rule) = DateRule::parse(&text, anchor) {
+                let _ = rule.contains(probe);
+                let dates = rule.dates_between(probe, probe + Days::new(40));
+                proptest::prop_assert!(dates.windows(2).all(|w| w[0] < w[1]));
+                let _ = rule.first_date();
+            }
+        }
     }
 
     #[test]

@@ -277,6 +277,17 @@ fn list_lengths_ids_and_dates_are_bounded() {
     assert!(error_paths(&cfg).contains(&"practitioners[0].availability[0].blocks".to_owned()));
 
     let mut cfg = base();
+    cfg["closures"] = Value::Array(
+        (0..=MAX_RRULES)
+            .map(|_| json!({"start_date": "2027-01-01", "recurrence": "FREQ=YEARLY"}))
+            .collect(),
+    );
+    assert_eq!(
+        error_paths(&cfg),
+        [format!("closures[{MAX_RRULES}].recurrence")]
+    );
+
+    let mut cfg = base();
     cfg["services"][0]["id"] = json!("s".repeat(MAX_CONFIG_ID_CHARS + 1));
     assert_eq!(error_paths(&cfg), ["services[0].id"]);
 
