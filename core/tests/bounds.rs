@@ -18,6 +18,17 @@ fn patient(e: &Engine, id: &str) {
     e.upsert_patient(p).expect("patient loads");
 }
 
+/// Whether a message cites rule `n` ("rule 1" but not "rule 12").
+fn names_rule(message: &str, n: u8) -> bool {
+    let needle = format!("rule {n}");
+    message.match_indices(&needle).any(|(i, _)| {
+        !message[i + needle.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 /// The JSON paths of the errors validation reports for `cfg`.
 fn error_paths(cfg: &Value) -> Vec<String> {
     let config: Config = serde_json::from_value(cfg.clone()).expect("parses");
@@ -383,7 +394,7 @@ fn a_fortnightly_record_anchored_2027_holds_right_in_9998() {
         .hold(&HoldRequest::new("physio-30", at(8)), now)
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SlotUnavailable, "{err}");
-    assert!(err.message().contains("rule 5"), "{err}");
+    assert!(names_rule(err.message(), 5), "{err}");
     let ex = explain(&e, &on(date(9998, 6, 3)), at(3), now);
     assert!(ex.offered, "{ex:?}");
 }
@@ -436,7 +447,7 @@ fn sub_second_starts_are_off_the_grid() {
         .book(&BookRequest::new("pat", "physio-30", start), early())
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::SlotUnavailable, "{err}");
-    assert!(err.message().contains("rule 9"), "{err}");
+    assert!(names_rule(err.message(), 9), "{err}");
     assert_eq!(e.snapshot(), before);
     let err = e
         .hold(&HoldRequest::new("physio-30", start), early())
@@ -613,7 +624,7 @@ fn query_level_refusals_are_errors_in_search_and_explanations_in_explain() {
         patient(&e, "pat");
         let err = e.search(&query, early()).unwrap_err();
         assert_eq!(err.code(), code, "{err}");
-        assert!(err.message().contains(&format!("rule {rule}:")), "{err}");
+        assert!(names_rule(err.message(), rule), "{err}");
         let ex = explain(&e, &query, mon_at(9, 0), early());
         assert_eq!((ex.offered, ex.rule), (false, Some(rule)), "{ex:?}");
         let mut request = BookRequest::new("pat", "physio-30", mon_at(9, 0));
