@@ -6,23 +6,62 @@
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::config::{EmptyPortalDay, SlotMode, Weekday};
 use crate::engine::State;
+use crate::engine::{EARLIEST_INSTANT, LATEST_INSTANT};
 use crate::occupancy::Profile;
 use crate::practice::{
     CBlock, CClosure, CPractitioner, CRecord, CService, ClosureDates, Ix, Practice,
 };
+use crate::recurrence::{FIRST_DATE, LAST_DATE};
 use crate::zone::{DayFrame, Instant};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, Result};
 
-/// The longest date range one query may span.
+/// The longest date range one query may span, in days (`from..=to` inclusive);
+/// `invalid_input` beyond.
 pub const MAX_QUERY_DAYS: i64 = 366;
 
+/// The first date a query may name (`invalid_input` before).
+pub const FIRST_QUERY_DATE: NaiveDate = FIRST_DATE;
+
+/// The last date a query may name (`invalid_input` after). Starts after
+/// 9999-12-31T00:00:00Z are never offered: no operation accepts them.
+pub const LAST_QUERY_DATE: NaiveDate = LAST_DATE;
+
+/// The most slots one search returns when the query gives no [`SlotQuery::limit`].
+pub const DEFAULT_SLOT_LIMIT: u32 = 10_000;
+
+/// The largest [`SlotQuery::limit`] (`invalid_input` beyond).
+pub const MAX_SLOT_LIMIT: u32 = 100_000;
+
 /// What a portal user asks: which starts can I book?
+///
+/// # Answers and errors
+///
+/// [`crate::Engine::search`] answers with [`Slots`], or with an error:
+///
+/// - bad input, before anything else: an unknown service, practitioner, clinic or patient
+///   (`not_found`); a date outside [`FIRST_QUERY_DATE`]..=[`LAST_QUERY_DATE`], `to` before
+///   `from`, more than [`MAX_QUERY_DAYS`] dates, a `limit` outside 1..=[`MAX_SLOT_LIMIT`]
+///   or an `after` outside the instants operations accept (`invalid_input`);
+/// - a refusal of the whole query, with the code booking gives for it: the portal is off,
+///   or the named clinic does not book in the portal (rule 1 (portal on):
+///   `portal_disabled`); the service is not bookable online (rule 2 (service online):
+///   `slot_unavailable`); no practitioner is named while "No Preference" is off (rule 12
+///   (no preference): `slot_unavailable`).
+///
+/// Anything else that stops a start (a practitioner, a block, a closure, the booking
+/// window, the grid, capacity…) only leaves that start out of the answer.
+///
+/// [`crate::Engine::explain`] takes the same query and answers every refusal, whole-query
+/// ones included, as an [`crate::Explanation`] that is not offered (bad input is still an
+/// error). A start on a local date outside `from..=to` is not offered (rule 8 (booking
+/// window), entity `query`). `limit` and `after` page the search only: explain checks them
+/// but does not use them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
@@ -49,6 +88,14 @@ pub struct SlotQuery {
     /// anonymous search without a patient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// At most this many slots (1 to [`MAX_SLOT_LIMIT`]; absent: [`DEFAULT_SLOT_LIMIT`]).
+    /// See [`Slots::truncated`] for paging. Explain checks it but does not use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only slots starting strictly after this instant: the cursor of the next page
+    /// ([`Slots::next_after`]). Explain checks it but does not use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<DateTime<Utc>>,
 }
 
 impl SlotQuery {
@@ -63,7 +110,21 @@ impl SlotQuery {
             telehealth: false,
             patient: None,
             actor: None,
+            limit: None,
+            after: None,
         }
+    }
+
+    /// At most `n` slots per answer (1 to [`MAX_SLOT_LIMIT`]).
+    pub fn limit(mut self, n: u32) -> SlotQuery {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Only slots starting strictly after `instant` (the next page's cursor).
+    pub fn after(mut self, instant: DateTime<Utc>) -> SlotQuery {
+        self.after = Some(instant);
+        self
     }
 
     /// Only this practitioner.
@@ -133,11 +194,40 @@ struct SlotRow {
 /// The answer to a [`SlotQuery`]: slots ordered by start, then clinic and practitioner in
 /// configuration order. With no preference, one slot per (start, clinic) lists every
 /// candidate practitioner; otherwise each slot has exactly one.
+///
+/// An answer holds at most the query's limit ([`DEFAULT_SLOT_LIMIT`] by default). When more
+/// slots match, it is [`Slots::truncated`]: it ends before a start (the slots of one start
+/// are never split across answers, so an answer may hold fewer than the limit; a single
+/// start offered at more clinics than the limit comes whole), and the same query with
+/// [`SlotQuery::after`] set to [`Slots::next_after`] gives the next page.
+///
+/// ```
+/// use clinic_portal::{Engine, SlotQuery};
+/// use chrono::{NaiveDate, TimeZone, Utc};
+///
+/// let engine = Engine::from_json(r#"{
+///   "clinics": [{"id": "main", "time_zone": "America/Toronto"}],
+///   "schedule_types": [{"id": "treat"}],
+///   "practitioners": [{"id": "dr-lee", "schedule_types": ["treat"], "availability": [
+///     {"start_date": "2027-01-01", "blocks": [
+///       {"weekday": "mon", "start": "09:00", "end": "12:00", "schedule_type": "treat"}]}]}],
+///   "services": [{"id": "physio-30", "duration_minutes": 30, "schedule_types": ["treat"]}]
+/// }"#)?;
+/// let monday = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+/// let now = Utc.with_ymd_and_hms(2027, 1, 25, 12, 0, 0).unwrap();
+/// let query = SlotQuery::new("physio-30", monday, monday).limit(4);
+/// let first = engine.search(&query, now)?;
+/// assert_eq!((first.len(), first.truncated()), (4, true));
+/// let next = engine.search(&query.after(first.next_after().unwrap()), now)?;
+/// assert_eq!((next.len(), next.truncated()), (2, false)); // 11:00 and 11:30
+/// # Ok::<(), clinic_portal::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slots {
     ids: Arc<Ids>,
     rows: Vec<SlotRow>,
     candidates: Vec<Candidate>,
+    truncated: bool,
 }
 
 /// One offered slot, borrowed from [`Slots`].
@@ -291,9 +381,36 @@ impl Slots {
         self.rows.iter().map(|row| self.slot(row))
     }
 
+    /// Whether more slots match than this answer holds (see [`Slots::next_after`]).
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// When [`Slots::truncated`]: the start of the last slot, to pass as
+    /// [`SlotQuery::after`] for the next page.
+    pub fn next_after(&self) -> Option<DateTime<Utc>> {
+        if !self.truncated {
+            return None;
+        }
+        self.rows
+            .last()
+            .and_then(|r| DateTime::from_timestamp(r.start, 0))
+    }
+
     /// The slots as a JSON array.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The answer as a JSON page: `{"slots": [...], "truncated": bool, "next_after":
+    /// RFC 3339 or null}`.
+    pub fn to_page_json(&self) -> String {
+        serde_json::to_string(&serde_json::json!({
+            "slots": self,
+            "truncated": self.truncated,
+            "next_after": self.next_after(),
+        }))
+        .unwrap_or_default()
     }
 }
 
@@ -389,6 +506,37 @@ pub(crate) fn service_offered(service: &CService) -> Result<(), Refusal> {
             format!("service `{}` is not bookable from the portal", service.id),
         ))
     }
+}
+
+/// Rule 12: a query that names no practitioner needs "No Preference".
+pub(crate) fn no_preference_allowed(
+    practice: &Practice,
+    practitioner: Option<Ix>,
+) -> Result<(), Refusal> {
+    if practitioner.is_some() || practice.config.portal.scheduling.allow_no_preference {
+        Ok(())
+    } else {
+        Err(refuse(
+            12,
+            "portal.scheduling",
+            "no practitioner is named and \"No Preference\" is off \
+             (portal.scheduling.allow_no_preference = false)",
+        ))
+    }
+}
+
+/// The refusals that concern the whole query rather than a start: rule 1 (the portal, and
+/// the clinic the query names), rule 2 (the service) and rule 12 (no practitioner named
+/// while "No Preference" is off). `search` answers them with the error booking would give
+/// ([`crate::booking::refusal_error`]); `explain` answers them as a
+/// [`crate::explain::Explanation`] that is not offered.
+pub(crate) fn query_refusal(practice: &Practice, r: &Resolved<'_>) -> Result<(), Refusal> {
+    portal_on(practice)?;
+    if let Some(c) = r.clinic {
+        clinic_books_in_portal(practice, c)?;
+    }
+    service_offered(r.service)?;
+    no_preference_allowed(practice, r.practitioner)
 }
 
 /// Rule 3: the practitioner is offered online for this service and patient.
@@ -653,14 +801,21 @@ pub(crate) struct BookingWindow {
     pub(crate) horizon_end: Instant,
 }
 
+/// Rule 8 at `now` for one clinic. The window never reaches outside the instants every
+/// operation accepts (1900-01-01T00:00:00Z to 9999-12-31T00:00:00Z), so search never
+/// offers a start that booking would refuse.
 pub(crate) fn booking_window(practice: &Practice, clinic: Ix, now: Instant) -> BookingWindow {
     let s = &practice.config.portal.scheduling;
     let tz = practice.clinics[clinic].tz;
     let today = crate::zone::wall_of(tz, now).date();
-    let horizon_date = today + Duration::days(i64::from(s.max_days_ahead) + 1);
+    let horizon_end = today
+        .checked_add_days(Days::new(u64::from(s.max_days_ahead) + 1))
+        .map_or(Instant::MAX, |d| DayFrame::new(tz, d).midnight);
     BookingWindow {
-        earliest: now + 3600 * i64::from(s.min_hours_before_booking),
-        horizon_end: DayFrame::new(tz, horizon_date).midnight,
+        earliest: now
+            .saturating_add(3600 * i64::from(s.min_hours_before_booking))
+            .max(EARLIEST_INSTANT),
+        horizon_end: horizon_end.min(LATEST_INSTANT.saturating_add(1)),
     }
 }
 
@@ -713,8 +868,8 @@ pub(crate) fn occupied_span(
     end: Instant,
 ) -> (Instant, Instant) {
     (
-        start - 60 * i64::from(service.buffer_before_minutes),
-        end + 60 * i64::from(service.buffer_after_minutes),
+        start.saturating_sub(60 * i64::from(service.buffer_before_minutes)),
+        end.saturating_add(60 * i64::from(service.buffer_after_minutes)),
     )
 }
 
@@ -728,9 +883,14 @@ pub(crate) struct Resolved<'a> {
     pub(crate) practitioner: Option<Ix>,
     pub(crate) clinic: Option<Ix>,
     pub(crate) allowed: Option<&'a [String]>,
+    /// The most slots to return.
+    pub(crate) limit: usize,
+    /// Only starts after this instant.
+    pub(crate) after: Option<Instant>,
 }
 
-/// Checks a query's ids and dates; bad input is an error, never an empty answer.
+/// Checks a query's ids, dates, limit and cursor; bad input is an error, never an empty
+/// answer (bounds: see docs/limits.md).
 pub(crate) fn resolve<'a>(
     practice: &'a Practice,
     state: &'a State,
@@ -769,6 +929,13 @@ pub(crate) fn resolve<'a>(
         ),
         None => None,
     };
+    for (what, date) in [("from", q.from), ("to", q.to)] {
+        if !(FIRST_QUERY_DATE..=LAST_QUERY_DATE).contains(&date) {
+            return Err(Error::invalid_input(format!(
+                "query date `{what}` {date} is outside {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}"
+            )));
+        }
+    }
     if q.to < q.from {
         return Err(Error::invalid_input(format!(
             "query date range ends ({}) before it starts ({})",
@@ -780,11 +947,29 @@ pub(crate) fn resolve<'a>(
             "a query spans at most {MAX_QUERY_DAYS} days"
         )));
     }
+    let limit = match q.limit {
+        None => DEFAULT_SLOT_LIMIT,
+        Some(n) if (1..=MAX_SLOT_LIMIT).contains(&n) => n,
+        Some(n) => {
+            return Err(Error::invalid_input(format!(
+                "a query's limit is 1 to {MAX_SLOT_LIMIT} slots (got {n})"
+            )))
+        }
+    };
+    let after = match q.after {
+        None => None,
+        Some(t) => {
+            crate::engine::check_instant("after", t)?;
+            Some(t.timestamp())
+        }
+    };
     Ok(Resolved {
         service: &practice.services[si],
         practitioner,
         clinic,
         allowed,
+        limit: limit as usize,
+        after,
     })
 }
 
@@ -823,6 +1008,8 @@ struct Search<'a> {
     from: NaiveDate,
     days: usize,
     clinic: Option<Ix>,
+    /// Only starts after this instant (the paging cursor).
+    after: Option<Instant>,
     clinics: Vec<ClinicDays>,
     closures: Vec<(Ix, Option<Vec<NaiveDate>>)>,
     step: (u32, bool),
@@ -852,23 +1039,36 @@ struct Prepared<'a> {
     recurring: Vec<Option<Vec<NaiveDate>>>,
 }
 
+/// Zones are within ±26 h of UTC: a local date never touches instants further out.
+const ZONE_REACH: i64 = 26 * 3600;
+
 impl<'a> Search<'a> {
-    fn frame(&mut self, clinic: Ix, day: usize) -> DayFrame {
+    fn frame(&mut self, clinic: Ix, day: usize) -> Option<DayFrame> {
         let (from, days) = (self.from, self.days);
         let cache = &self.practice.clinics[clinic].frames;
         self.clinics[clinic]
             .frames
-            .get_or_insert_with(|| cache.frames(from, days))[day]
+            .get_or_insert_with(|| cache.frames(from, days))
+            .get(day)
+            .copied()
+    }
+
+    /// The query's `day`-th local date.
+    fn date(&self, day: usize) -> Option<NaiveDate> {
+        self.from.checked_add_days(Days::new(day as u64))
     }
 
     fn prepare(&self, p: Ix, chain: Vec<bool>) -> Prepared<'a> {
         let pr = &self.practice.practitioners[p];
-        let to = self.from + Duration::days(self.days as i64 - 1);
+        let to = self.date(self.days.saturating_sub(1)).unwrap_or(self.from);
         // Rule 10: the occupancy over the whole query, looked up once.
-        let span_from =
-            self.frame_bound(true) - 60 * i64::from(self.service.buffer_after_minutes) - 86_400;
-        let span_to =
-            self.frame_bound(false) + 60 * i64::from(self.service.buffer_before_minutes) + 86_400;
+        let span_from = self
+            .day_floor(0)
+            .saturating_sub(60 * i64::from(self.service.buffer_after_minutes) + 86_400);
+        let span_to = self
+            .day_floor(self.days)
+            .saturating_add(2 * ZONE_REACH)
+            .saturating_add(60 * i64::from(self.service.buffer_before_minutes) + 86_400);
         let profile = self
             .state
             .occupancy
@@ -897,7 +1097,9 @@ impl<'a> Search<'a> {
     /// The offered starts of one practitioner on one local date.
     fn day_hits(&mut self, prep: &mut Prepared<'_>, day: usize, out: &mut Vec<Hit>) {
         let practice = self.practice;
-        let date = self.from + Duration::days(day as i64);
+        let Some(date) = self.date(day) else {
+            return;
+        };
         let Some(ri) = record_index_on(prep.pr, date) else {
             return;
         };
@@ -908,6 +1110,7 @@ impl<'a> Search<'a> {
         let duration = 60 * i64::from(self.service.duration_minutes);
         let (source, _) = bookable_source(practice, record, Weekday::of(date));
         let clinic_filter = self.clinic;
+        let after = self.after.unwrap_or(Instant::MIN);
         for block in source
             .iter()
             .filter(|b| in_chain(b, &prep.chain, clinic_filter))
@@ -915,9 +1118,14 @@ impl<'a> Search<'a> {
             if clinic_books_in_portal(practice, block.clinic).is_err() {
                 continue;
             }
-            let frame = self.frame(block.clinic, day);
+            let Some(frame) = self.frame(block.clinic, day) else {
+                continue;
+            };
             let window = self.clinics[block.clinic].window;
-            if frame.next_midnight <= window.earliest || frame.midnight >= window.horizon_end {
+            if frame.next_midnight <= window.earliest
+                || frame.midnight >= window.horizon_end
+                || frame.next_midnight <= after
+            {
                 continue;
             }
             let cap = capacity(practice, self.service, block.schedule_type);
@@ -930,14 +1138,14 @@ impl<'a> Search<'a> {
             let mut m = first_on_grid(block.start, block.start, self.step);
             while m < block.end {
                 let minute = m;
-                m += self.step.0;
+                m = m.saturating_add(self.step.0.max(1));
                 // Rule 11: a start in the gap does not exist; a fold gives the earlier.
                 let Some(start) = frame.start_instant(minute) else {
                     continue;
                 };
-                let end = start + duration;
+                let end = start.saturating_add(duration);
                 let inside = self.spans.iter().any(|&(a, b)| a <= start && end <= b);
-                if !inside || !window.admits(start) {
+                if !inside || !window.admits(start) || start <= after {
                     continue;
                 }
                 let (os, oe) = occupied_span(self.service, start, end);
@@ -957,24 +1165,13 @@ impl<'a> Search<'a> {
         }
     }
 
-    /// The earliest (or latest) instant any of the query's local dates can touch.
-    fn frame_bound(&self, first: bool) -> Instant {
-        let date = if first {
-            self.from
-        } else {
-            self.from + Duration::days(self.days as i64)
-        };
-        let base = date
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc()
-            .timestamp();
-        // Zones are within ±26 h of UTC.
-        if first {
-            base - 26 * 3600
-        } else {
-            base + 26 * 3600
-        }
+    /// An instant before every instant the query's `day`-th local date can touch, in any
+    /// zone (`day` may be one past the last).
+    fn day_floor(&self, day: usize) -> Instant {
+        let base = self.date(day).map_or(Instant::MAX, |d| {
+            d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+        });
+        base.saturating_sub(ZONE_REACH)
     }
 }
 
@@ -997,6 +1194,13 @@ fn record_index_on(pr: &CPractitioner, date: NaiveDate) -> Option<usize> {
 }
 
 /// Runs a slot query (DESIGN §4).
+///
+/// Errors: bad input (unknown ids: `not_found`; dates outside 1900-01-01 to 9999-12-31, a
+/// range beyond [`MAX_QUERY_DAYS`], a limit outside 1 to [`MAX_SLOT_LIMIT`]:
+/// `invalid_input`), then the refusals of the whole query (rule 1 portal or named clinic
+/// off: `portal_disabled`; rule 2 service not online and rule 12 no practitioner named
+/// while "No Preference" is off: `slot_unavailable`), each with the code booking gives.
+/// Everything else that stops a start only leaves it out of the answer.
 pub(crate) fn search(
     practice: &Practice,
     state: &State,
@@ -1004,19 +1208,17 @@ pub(crate) fn search(
     now: Instant,
 ) -> Result<Slots> {
     let r = resolve(practice, state, q)?;
-    if let Err(refusal) = portal_on(practice) {
-        return Err(Error::new(ErrorCode::PortalDisabled, refusal.message));
-    }
+    query_refusal(practice, &r).map_err(|refusal| crate::booking::refusal_error(&refusal))?;
     let mut slots = Slots {
         ids: Arc::clone(&practice.ids),
         rows: Vec::new(),
         candidates: Vec::new(),
+        truncated: false,
     };
-    if service_offered(r.service).is_err() {
-        return Ok(slots);
-    }
-    let grouped = r.practitioner.is_none() && practice.config.portal.scheduling.allow_no_preference;
-    let days = (q.to - q.from).num_days() as usize + 1;
+    // Rule 12: without a named practitioner (allowed, or the query was refused above), one
+    // slot per (start, clinic) lists every candidate.
+    let grouped = r.practitioner.is_none();
+    let days = (q.to - q.from).num_days().max(0) as usize + 1;
     let mut search = Search {
         practice,
         state,
@@ -1025,6 +1227,7 @@ pub(crate) fn search(
         from: q.from,
         days,
         clinic: r.clinic,
+        after: r.after,
         clinics: (0..practice.clinics.len())
             .map(|c| ClinicDays {
                 window: booking_window(practice, c, now),
@@ -1061,23 +1264,64 @@ pub(crate) fn search(
             search.day_hits(prep, day, &mut hits);
         }
         if slots.rows.capacity() == 0 && !hits.is_empty() {
-            // The first day with slots sizes the answer for the rest of the range.
-            let estimate = hits.len() * (days - day);
-            slots.rows.reserve(if grouped {
+            // The first day with slots sizes the answer for the rest of the range (never
+            // beyond the limit).
+            let estimate = hits.len().saturating_mul(days - day);
+            let rows = if grouped {
                 estimate / prepared.len().max(1)
             } else {
                 estimate
-            });
-            slots.candidates.reserve(estimate);
+            };
+            slots.rows.reserve(rows.min(r.limit + 1));
+            slots
+                .candidates
+                .reserve(estimate.min(r.limit.saturating_add(hits.len())));
         }
         sorter.sort(&mut hits, practice.clinics.len());
         append(&mut slots, &hits, grouped);
+        // Starts before the next date's floor are final: later dates cannot add any.
+        if slots.rows.len() > r.limit && cut_page(&mut slots, search.day_floor(day + 1), r.limit) {
+            return Ok(slots);
+        }
     }
     // Local dates of clinics in different zones can interleave in time: restore the order.
     if !slots.rows.is_sorted_by_key(|r| (r.start, r.clinic)) {
         slots.rows.sort_by_key(|r| (r.start, r.clinic));
     }
+    if slots.rows.len() > r.limit {
+        cut_page(&mut slots, Instant::MAX, r.limit);
+    }
     Ok(slots)
+}
+
+/// Ends the answer after at most `limit` slots if more than `limit` of them start before
+/// `settled` (those cannot change any more), never splitting the slots of one start; then
+/// it is truncated. Returns whether it cut.
+fn cut_page(slots: &mut Slots, settled: Instant, limit: usize) -> bool {
+    if !slots.rows.is_sorted_by_key(|r| (r.start, r.clinic)) {
+        slots.rows.sort_by_key(|r| (r.start, r.clinic));
+    }
+    if slots.rows.partition_point(|r| r.start < settled) <= limit {
+        return false;
+    }
+    let first_left_out = slots.rows[limit].start;
+    let mut keep = slots.rows[..limit].partition_point(|r| r.start < first_left_out);
+    if keep == 0 {
+        // One start alone has more slots than the limit: it comes whole.
+        keep = slots.rows.partition_point(|r| r.start <= first_left_out);
+    }
+    slots.rows.truncate(keep);
+    let mut candidates = Vec::with_capacity(slots.candidates.len().min(keep * 4));
+    for row in &mut slots.rows {
+        let begin = candidates.len() as u32;
+        candidates.extend_from_slice(
+            &slots.candidates[row.candidates.0 as usize..row.candidates.1 as usize],
+        );
+        row.candidates = (begin, candidates.len() as u32);
+    }
+    slots.candidates = candidates;
+    slots.truncated = true;
+    true
 }
 
 /// Orders one day's hits by (start, clinic, practitioner). Hits arrive grouped by
@@ -1140,7 +1384,7 @@ fn append(slots: &mut Slots, hits: &[Hit], grouped: bool) {
                 practitioner: h.practitioner,
                 remaining: h.remaining,
             });
-            remaining += h.remaining;
+            remaining = u32::saturating_add(remaining, h.remaining);
             i += 1;
             let same = |n: &Hit| n.start == first.start && n.clinic == first.clinic;
             if !grouped || !hits.get(i).is_some_and(same) {

@@ -616,25 +616,28 @@ impl Engine {
                  (portal.scheduling.allow_no_preference = false)",
             )));
         }
+        // The start's local date in any zone lies within a day of its UTC date.
         let date = want.start.date_naive();
         let query = SlotQuery {
             service: want.service.to_owned(),
             practitioner: want.practitioner.map(str::to_owned),
             clinic: want.clinic.map(str::to_owned),
-            from: date,
-            to: date,
+            from: date
+                .pred_opt()
+                .unwrap_or(date)
+                .max(crate::availability::FIRST_QUERY_DATE),
+            to: date
+                .succ_opt()
+                .unwrap_or(date)
+                .min(crate::availability::LAST_QUERY_DATE),
             telehealth: want.telehealth,
             patient: want.patient.map(str::to_owned),
             actor: None,
+            limit: None,
+            after: None,
         };
         let now_s = now.timestamp();
-        let e = explain::explain(
-            &state.practice,
-            state,
-            &query,
-            want.start.timestamp(),
-            now_s,
-        )?;
+        let e = explain::explain(&state.practice, state, &query, want.start, now_s)?;
         if let Some(refusal) = e.refusal() {
             return Err(refusal_error(&refusal));
         }

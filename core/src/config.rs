@@ -9,6 +9,66 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+// ---------------------------------------------------------------------------------------
+// Bounds. Validation refuses a configuration beyond any of them with `invalid_config`,
+// naming the JSON path (see docs/limits.md).
+// ---------------------------------------------------------------------------------------
+
+/// At most this many clinics.
+pub const MAX_CLINICS: usize = 500;
+/// At most this many schedule types.
+pub const MAX_SCHEDULE_TYPES: usize = 1_000;
+/// At most this many practitioner types.
+pub const MAX_PRACTITIONER_TYPES: usize = 1_000;
+/// At most this many practitioners.
+pub const MAX_PRACTITIONERS: usize = 2_000;
+/// At most this many availability records per practitioner.
+pub const MAX_RECORDS_PER_PRACTITIONER: usize = 500;
+/// At most this many blocks (and, separately, portal blocks) per availability record.
+pub const MAX_BLOCKS_PER_RECORD: usize = 1_000;
+/// At most this many services.
+pub const MAX_SERVICES: usize = 2_000;
+/// At most this many closures.
+pub const MAX_CLOSURES: usize = 10_000;
+/// At most this many referral types.
+pub const MAX_REFERRAL_TYPES: usize = 1_000;
+/// At most this many programs.
+pub const MAX_PROGRAMS: usize = 1_000;
+/// An id in the configuration has at most this many characters.
+pub const MAX_CONFIG_ID_CHARS: usize = 200;
+/// An RRULE has at most this many characters.
+pub const MAX_RRULE_CHARS: usize = 1_000;
+/// At most this many RRULEs in one configuration (availability records, closures and
+/// programs together).
+pub const MAX_RRULES: usize = 2_000;
+/// An RRULE's COUNT is 1 to this.
+pub const MAX_RRULE_COUNT: u32 = 1_000;
+/// `services[].portal_capacity` is 1 to this.
+pub const MAX_PORTAL_CAPACITY: u32 = 1_000;
+/// `programs[].capacity` is 1 to this.
+pub const MAX_PROGRAM_CAPACITY: u32 = 10_000;
+/// Durations (`services[].duration_minutes`, `programs[].duration_minutes`,
+/// `schedule_types[].default_duration_minutes`) are 1 to this many minutes (a day).
+pub const MAX_DURATION_MINUTES: u32 = 1_440;
+/// `services[].buffer_before_minutes` and `buffer_after_minutes` are at most this.
+pub const MAX_BUFFER_MINUTES: u32 = 1_440;
+/// `portal.scheduling.hold_minutes` is 1 to this (a day).
+pub const MAX_HOLD_MINUTES: u32 = 1_440;
+/// `portal.invitation_ttl_hours` is 1 to this (a year).
+pub const MAX_INVITATION_TTL_HOURS: u32 = 8_760;
+/// `portal.scheduling.max_days_ahead` is at most this (ten years).
+pub const MAX_DAYS_AHEAD: u32 = 3_660;
+/// `min_hours_before_booking`, `min_hours_before_cancel` and `late_cancel_fee_hours` are at
+/// most this many hours ([`MAX_DAYS_AHEAD`] days).
+pub const MAX_NOTICE_HOURS: u32 = MAX_DAYS_AHEAD * 24;
+/// `max_future_bookings_per_patient` and `max_bookings_per_day` are 1 to this (leave
+/// them out for no limit).
+pub const MAX_BOOKING_LIMIT: u32 = 1_000;
+/// The first date a configuration may name (records, closures, programs).
+pub const FIRST_CONFIG_DATE: NaiveDate = crate::recurrence::FIRST_DATE;
+/// The last date a configuration may name.
+pub const LAST_CONFIG_DATE: NaiveDate = crate::recurrence::LAST_DATE;
+
 /// The whole configuration of one practice (organisation).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -591,7 +651,9 @@ impl FromStr for WallTime {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("`{s}` is not a wall time HH:MM between 00:00 and 24:00");
         let (h, m) = s.split_once(':').ok_or_else(bad)?;
-        if h.len() != 2 || m.len() != 2 {
+        // Exactly two ASCII digits each: `+9:+0` or ` 9:00` is not a wall time.
+        let two_digits = |t: &str| t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit());
+        if !two_digits(h) || !two_digits(m) {
             return Err(bad());
         }
         let h: u32 = h.parse().map_err(|_| bad())?;

@@ -28,9 +28,9 @@ use crate::{Error, ErrorCode, Result};
 pub const MAX_APPOINTMENT_DAYS: i64 = 31;
 
 /// The earliest instant an operation accepts (1900-01-01T00:00:00Z).
-const EARLIEST_INSTANT: i64 = -2_208_988_800;
+pub(crate) const EARLIEST_INSTANT: i64 = -2_208_988_800;
 /// The latest instant an operation accepts (9999-12-31T00:00:00Z).
-const LATEST_INSTANT: i64 = 253_402_214_400;
+pub(crate) const LATEST_INSTANT: i64 = 253_402_214_400;
 
 /// Refuses instants outside 1900–9999 with `invalid_input`: time-zone arithmetic near the
 /// ends of chrono's range would overflow, and no clinic books there.
@@ -712,13 +712,7 @@ impl Engine {
         check_instant("start", start)?;
         let state = self.read();
         self.authorize_query(&state, query)?;
-        explain::explain(
-            &state.practice,
-            &state,
-            query,
-            start.timestamp(),
-            now.timestamp(),
-        )
+        explain::explain(&state.practice, &state, query, start, now.timestamp())
     }
 
     /// Which practitioners can offer a service online, and why the others cannot.
@@ -741,6 +735,6 @@ impl Engine {
             .ok_or_else(|| {
                 Error::invalid_input("no booking URL given and portal.login_url is not set")
             })?;
-        Ok(state.practice.config.portal.widgets.book_button.html(url))
+        state.practice.config.portal.widgets.book_button.html(url)
     }
 }

@@ -6,13 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Timelike;
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::availability::{
     booking_window, capacity, clinic_books_in_portal, closed_minutes, day_blocks, expand_closures,
-    grid_step, occupied_span, on_grid, open_spans, portal_on, practitioner_offered, record_applies,
-    refuse, refuse_at, resolve, schedule_chain, service_offered, Refusal, Resolved, SlotQuery,
+    grid_step, occupied_span, on_grid, open_spans, portal_on, practitioner_offered, query_refusal,
+    record_applies, refuse, refuse_at, resolve, schedule_chain, service_offered, Refusal, Resolved,
+    SlotQuery,
 };
 use crate::config::{SlotMode, Weekday};
 use crate::engine::State;
@@ -72,28 +73,43 @@ impl Explanation {
     }
 }
 
+/// Why `start` is or is not offered for `q` at `now`, walking the rules in order.
+///
+/// Bad input (unknown ids, dates or a limit out of bounds) is an error, as for search. A
+/// refusal of the whole query (rule 1 portal or named clinic off, rule 2 service not
+/// online, rule 12 no practitioner named while "No Preference" is off) is an explanation
+/// that is not offered, with no practitioner verdicts — the same refusal search and
+/// booking turn into an error. A start whose local date (in the clinic's zone) lies
+/// outside the query's `from..=to` is not offered, by rule 8 with the entity `query`.
+/// `limit` and `after` only page the search: they are checked, not used.
 pub(crate) fn explain(
     practice: &Practice,
     state: &State,
     q: &SlotQuery,
-    start: Instant,
+    start: DateTime<Utc>,
     now: Instant,
 ) -> Result<Explanation> {
     let r = resolve(practice, state, q)?;
-    if let Err(refusal) = portal_on(practice).and_then(|()| service_offered(r.service)) {
+    if let Err(refusal) = query_refusal(practice, &r) {
         return Ok(Explanation::refused(refusal, Vec::new()));
     }
+    let at = Start {
+        instant: start.timestamp(),
+        whole_second: start.timestamp_subsec_nanos() == 0,
+        from: q.from,
+        to: q.to,
+    };
     let practitioners: Vec<Ix> = match r.practitioner {
         Some(p) => vec![p],
-        // Without a practitioner the search lists every practitioner's starts (grouped
-        // when no preference is allowed, one slot each otherwise): explain them all alike.
+        // No practitioner named (and "No Preference" on, or the query was refused above):
+        // every practitioner is a candidate.
         None => (0..practice.practitioners.len()).collect(),
     };
     let mut verdicts = Vec::new();
     let mut best: Option<Refusal> = None;
     for p in practitioners {
         let id = practice.practitioners[p].id.to_string();
-        match explain_practitioner(practice, state, &r, q, p, start, now) {
+        match explain_practitioner(practice, state, &r, q, p, &at, now) {
             Ok((clinic, remaining)) => verdicts.push(PractitionerVerdict {
                 practitioner: id,
                 offered: true,
@@ -128,6 +144,15 @@ pub(crate) fn explain(
     Ok(Explanation::refused(refusal, verdicts))
 }
 
+/// The start explain is asked about, with the query's dates.
+struct Start {
+    instant: Instant,
+    /// No fraction of a second (rule 9: starts fall on whole minutes).
+    whole_second: bool,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
 /// The clinics where the chain has blocks, in configuration order.
 fn chain_clinics(practice: &Practice, p: Ix, chain: &[bool]) -> BTreeSet<Ix> {
     let mut clinics = BTreeSet::new();
@@ -152,7 +177,7 @@ fn explain_practitioner(
     r: &Resolved<'_>,
     q: &SlotQuery,
     p: Ix,
-    start: Instant,
+    start: &Start,
     now: Instant,
 ) -> Result<(Ix, u32), Refusal> {
     let pr = &practice.practitioners[p];
@@ -209,9 +234,10 @@ fn check_at(
     p: Ix,
     clinic: Ix,
     chain: &[bool],
-    start: Instant,
+    asked: &Start,
     now: Instant,
 ) -> Result<u32, Refusal> {
+    let start = asked.instant;
     let pr = &practice.practitioners[p];
     let who = format!("practitioner {}", pr.id);
     let tz = practice.clinics[clinic].tz;
@@ -219,7 +245,7 @@ fn check_at(
     let date = wall.date();
     let minute = wall.hour() * 60 + wall.minute();
     let frame = DayFrame::new(tz, date);
-    let end = start + 60 * i64::from(service.duration_minutes);
+    let end = start.saturating_add(60 * i64::from(service.duration_minutes));
     let span = format!(
         "{} {}–{}",
         date,
@@ -227,6 +253,18 @@ fn check_at(
         fmt_minutes(minute + service.duration_minutes)
     );
     let at = format!("clinic `{}`", practice.clinics[clinic].id);
+    // The query's dates: a start on another local date is not in the answer (rule 8, the
+    // window the query asks about).
+    if date < asked.from || date > asked.to {
+        return Err(refuse(
+            8,
+            "query",
+            format!(
+                "{span} at {at} is outside the query's dates {} to {}",
+                asked.from, asked.to
+            ),
+        ));
+    }
     let contains =
         |s: u32, e: u32| frame.boundary_instant(s) <= start && end <= frame.boundary_instant(e);
 
@@ -334,7 +372,14 @@ fn check_at(
     }
     // Rule 9: the start grid.
     let step = grid_step(practice, service);
-    if wall.second() != 0 || !on_grid(minute, block.start, step) {
+    if !asked.whole_second || wall.second() != 0 {
+        return Err(refuse(
+            9,
+            "portal.scheduling",
+            format!("{span}: a start falls on a whole minute (no seconds or fractions)"),
+        ));
+    }
+    if !on_grid(minute, block.start, step) {
         let message = match step {
             (n, true) => format!("{span} does not start on the {n}-minute grid"),
             (d, false) => format!(

@@ -40,7 +40,7 @@ impl Timeline {
     }
 
     pub(crate) fn insert(&mut self, occ: Occupied) {
-        self.max_len = self.max_len.max(occ.end - occ.start);
+        self.max_len = self.max_len.max(occ.end.saturating_sub(occ.start));
         let at = match self.position(occ.start, &occ.id) {
             Ok(i) | Err(i) => i,
         };
@@ -50,7 +50,7 @@ impl Timeline {
     /// Appends an interval without keeping the order: [`Timeline::sort`] must follow
     /// before the timeline is read or changed otherwise (bulk loading).
     pub(crate) fn push_unsorted(&mut self, occ: Occupied) {
-        self.max_len = self.max_len.max(occ.end - occ.start);
+        self.max_len = self.max_len.max(occ.end.saturating_sub(occ.start));
         self.items.push(occ);
     }
 
@@ -126,11 +126,13 @@ impl Profile {
                 }
             }
             while starts.get(i) == Some(&t) {
-                count += 1;
+                count = count.saturating_add(1);
                 i += 1;
             }
             while ends.get(j) == Some(&t) {
-                count -= 1;
+                // Saturating: an interval that ends before it starts (never stored by the
+                // live operations) must not wrap the count.
+                count = count.saturating_sub(1);
                 j += 1;
             }
             at = Some(t);

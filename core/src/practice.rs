@@ -10,7 +10,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::config::{Block, Config, SlotMode, Weekday};
+use crate::config::{
+    Block, Config, SlotMode, Weekday, FIRST_CONFIG_DATE, LAST_CONFIG_DATE, MAX_BLOCKS_PER_RECORD,
+    MAX_BOOKING_LIMIT, MAX_BUFFER_MINUTES, MAX_CLINICS, MAX_CLOSURES, MAX_CONFIG_ID_CHARS,
+    MAX_DAYS_AHEAD, MAX_DURATION_MINUTES, MAX_HOLD_MINUTES, MAX_INVITATION_TTL_HOURS,
+    MAX_NOTICE_HOURS, MAX_PORTAL_CAPACITY, MAX_PRACTITIONERS, MAX_PRACTITIONER_TYPES, MAX_PROGRAMS,
+    MAX_PROGRAM_CAPACITY, MAX_RECORDS_PER_PRACTITIONER, MAX_REFERRAL_TYPES, MAX_RRULES,
+    MAX_SCHEDULE_TYPES, MAX_SERVICES,
+};
 use crate::recurrence::DateRule;
 use crate::validate::{Diagnostic, Diagnostics};
 use crate::widget::is_hex_colour;
@@ -133,6 +140,8 @@ pub(crate) struct Practice {
     pub(crate) practitioners: Vec<CPractitioner>,
     pub(crate) services: Vec<CService>,
     pub(crate) closures: Vec<CClosure>,
+    /// The session RRULE of each program (configuration order), parsed once.
+    pub(crate) program_rules: Vec<Option<DateRule>>,
     pub(crate) clinic_ix: HashMap<String, Ix>,
     pub(crate) practitioner_ix: HashMap<String, Ix>,
     pub(crate) service_ix: HashMap<String, Ix>,
@@ -148,7 +157,12 @@ fn index_ids<'a>(
 ) -> HashMap<String, Ix> {
     let mut map = HashMap::new();
     for (i, id) in ids.enumerate() {
-        if id.trim().is_empty() {
+        if id.chars().count() > MAX_CONFIG_ID_CHARS {
+            diags.error(
+                format!("{list}[{i}].id"),
+                format!("{list}[{i}]: an id has at most {MAX_CONFIG_ID_CHARS} characters"),
+            );
+        } else if id.trim().is_empty() {
             diags.error(
                 format!("{list}[{i}].id"),
                 format!("{list}[{i}] has an empty id"),
@@ -161,6 +175,50 @@ fn index_ids<'a>(
         }
     }
     map
+}
+
+/// A list longer than its bound (see docs/limits.md).
+fn check_count(d: &mut Diagnostics, path: &str, len: usize, max: usize) {
+    if len > max {
+        d.error(
+            path,
+            format!("`{path}` has {len} entries; at most {max} are allowed"),
+        );
+    }
+}
+
+/// A date outside the years the engine works in (see docs/limits.md).
+fn check_date(d: &mut Diagnostics, path: String, label: &str, date: NaiveDate) {
+    if !(FIRST_CONFIG_DATE..=LAST_CONFIG_DATE).contains(&date) {
+        d.error(
+            path,
+            format!("{label}: {date} is outside {FIRST_CONFIG_DATE} to {LAST_CONFIG_DATE}"),
+        );
+    }
+}
+
+/// Warns about an RRULE that never chooses a date (from its anchor, or not before `end`).
+fn check_rule_matches(
+    d: &mut Diagnostics,
+    path: String,
+    label: &str,
+    rule: &DateRule,
+    end: Option<NaiveDate>,
+) {
+    match rule.first_date() {
+        None => d.warning(
+            path,
+            format!("{label}: the recurrence never chooses a date, so it never applies"),
+        ),
+        Some(first) if end.is_some_and(|end| first > end) => d.warning(
+            path,
+            format!(
+                "{label}: the recurrence chooses no date before the end date (its first is \
+                 {first}), so it never applies"
+            ),
+        ),
+        Some(_) => {}
+    }
 }
 
 fn lookup(
@@ -182,6 +240,77 @@ fn lookup(
 pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
     let mut d = Diagnostics::default();
     check_portal(&config, &mut d);
+    let mut too_large = false;
+    for (path, len, max) in [
+        ("clinics", config.clinics.len(), MAX_CLINICS),
+        (
+            "schedule_types",
+            config.schedule_types.len(),
+            MAX_SCHEDULE_TYPES,
+        ),
+        (
+            "practitioner_types",
+            config.practitioner_types.len(),
+            MAX_PRACTITIONER_TYPES,
+        ),
+        (
+            "practitioners",
+            config.practitioners.len(),
+            MAX_PRACTITIONERS,
+        ),
+        ("services", config.services.len(), MAX_SERVICES),
+        ("closures", config.closures.len(), MAX_CLOSURES),
+        (
+            "referral_types",
+            config.referral_types.len(),
+            MAX_REFERRAL_TYPES,
+        ),
+        ("programs", config.programs.len(), MAX_PROGRAMS),
+    ] {
+        check_count(&mut d, path, len, max);
+        too_large |= len > max;
+    }
+    // Every RRULE is checked for ever choosing a date when it is parsed, which may cost up
+    // to the rrule crate's iteration limit: their number is bounded too.
+    let rule_paths: Vec<String> = config
+        .practitioners
+        .iter()
+        .enumerate()
+        .flat_map(|(pi, p)| {
+            p.availability
+                .iter()
+                .enumerate()
+                .filter_map(move |(ri, r)| {
+                    r.recurrence
+                        .as_ref()
+                        .map(|_| format!("practitioners[{pi}].availability[{ri}].recurrence"))
+                })
+        })
+        .chain(config.closures.iter().enumerate().filter_map(|(i, c)| {
+            c.recurrence
+                .as_ref()
+                .map(|_| format!("closures[{i}].recurrence"))
+        }))
+        .chain(config.programs.iter().enumerate().filter_map(|(i, p)| {
+            p.recurrence
+                .as_ref()
+                .map(|_| format!("programs[{i}].recurrence"))
+        }))
+        .collect();
+    if let Some(path) = rule_paths.get(MAX_RRULES) {
+        d.error(
+            path.clone(),
+            format!(
+                "the configuration has {} RRULEs; at most {MAX_RRULES} are allowed",
+                rule_paths.len()
+            ),
+        );
+        too_large = true;
+    }
+    if too_large {
+        // Too large to check further: report what is known so far.
+        return Err(d.items);
+    }
 
     let clinic_ix = index_ids(
         &mut d,
@@ -253,11 +382,14 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                 .clinic
                 .as_ref()
                 .and_then(|c| lookup(&mut d, &clinic_ix, c, "clinic", format!("{path}.clinic")));
-            if s.default_duration_minutes == Some(0) {
+            if s.default_duration_minutes
+                .is_some_and(|m| m == 0 || m > MAX_DURATION_MINUTES)
+            {
                 d.error(
                     format!("{path}.default_duration_minutes"),
                     format!(
-                        "schedule type `{}`: default duration must be positive",
+                        "schedule type `{}`: default duration must be 1 to \
+                         {MAX_DURATION_MINUTES} minutes",
                         s.id
                     ),
                 );
@@ -285,6 +417,12 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
         .enumerate()
         .map(|(pi, p)| {
             let path = format!("practitioners[{pi}]");
+            check_count(
+                &mut d,
+                &format!("{path}.availability"),
+                p.availability.len(),
+                MAX_RECORDS_PER_PRACTITIONER,
+            );
             let types = p
                 .practitioner_types
                 .iter()
@@ -325,6 +463,22 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                         }
                         None => format!("availability[{ri}] of practitioner `{}`", p.id),
                     };
+                    check_date(&mut d, format!("{rpath}.start_date"), &label, r.start_date);
+                    if let Some(end) = r.end_date {
+                        check_date(&mut d, format!("{rpath}.end_date"), &label, end);
+                    }
+                    check_count(
+                        &mut d,
+                        &format!("{rpath}.blocks"),
+                        r.blocks.len(),
+                        MAX_BLOCKS_PER_RECORD,
+                    );
+                    check_count(
+                        &mut d,
+                        &format!("{rpath}.portal_blocks"),
+                        r.portal_blocks.len(),
+                        MAX_BLOCKS_PER_RECORD,
+                    );
                     if let Some(end) = r.end_date.filter(|end| *end < r.start_date) {
                         d.error(
                             format!("{rpath}.end_date"),
@@ -341,6 +495,15 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                             })
                             .ok()
                     });
+                    if let Some(rule) = &recurrence {
+                        check_rule_matches(
+                            &mut d,
+                            format!("{rpath}.recurrence"),
+                            &label,
+                            rule,
+                            r.end_date,
+                        );
+                    }
                     let ctx = BlockCtx {
                         clinic_ix: &clinic_ix,
                         st_ix: &st_ix,
@@ -431,23 +594,37 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
         .enumerate()
         .map(|(i, s)| {
             let path = format!("services[{i}]");
-            if s.duration_minutes == 0 || s.duration_minutes > 1440 {
+            if s.duration_minutes == 0 || s.duration_minutes > MAX_DURATION_MINUTES {
                 d.error(
                     format!("{path}.duration_minutes"),
-                    format!("service `{}`: duration must be 1 to 1440 minutes", s.id),
+                    format!(
+                        "service `{}`: duration must be 1 to {MAX_DURATION_MINUTES} minutes",
+                        s.id
+                    ),
                 );
             }
-            if s.portal_capacity == 0 {
+            if s.portal_capacity == 0 || s.portal_capacity > MAX_PORTAL_CAPACITY {
                 d.error(
                     format!("{path}.portal_capacity"),
-                    format!("service `{}`: portal capacity must be at least 1", s.id),
+                    format!(
+                        "service `{}`: portal capacity must be 1 to {MAX_PORTAL_CAPACITY}",
+                        s.id
+                    ),
                 );
             }
-            if s.buffer_before_minutes > 1440 || s.buffer_after_minutes > 1440 {
-                d.error(
-                    path.clone(),
-                    format!("service `{}`: buffers must be at most 1440 minutes", s.id),
-                );
+            for (field, minutes) in [
+                ("buffer_before_minutes", s.buffer_before_minutes),
+                ("buffer_after_minutes", s.buffer_after_minutes),
+            ] {
+                if minutes > MAX_BUFFER_MINUTES {
+                    d.error(
+                        format!("{path}.{field}"),
+                        format!(
+                            "service `{}`: buffers must be at most {MAX_BUFFER_MINUTES} minutes",
+                            s.id
+                        ),
+                    );
+                }
             }
             let practitioner_type = s.practitioner_type.as_ref().and_then(|t| {
                 lookup(
@@ -486,7 +663,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
         .collect();
 
     let closures = compile_closures(&config, &mut d, &clinic_ix, &practitioner_ix);
-    check_programs(&config, &mut d, &clinic_ix, &practitioner_ix);
+    let program_rules = check_programs(&config, &mut d, &clinic_ix, &practitioner_ix);
     for (i, r) in config.referral_types.iter().enumerate() {
         if r.name.trim().is_empty() {
             d.warning(
@@ -511,6 +688,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
         practitioners,
         services,
         closures,
+        program_rules,
         clinic_ix,
         practitioner_ix,
         service_ix,
@@ -711,23 +889,66 @@ fn check_portal(config: &Config, d: &mut Diagnostics) {
             );
         }
     }
-    if s.hold_minutes == 0 {
+    if s.hold_minutes == 0 || s.hold_minutes > MAX_HOLD_MINUTES {
         d.error(
             "portal.scheduling.hold_minutes",
-            "hold_minutes must be positive",
+            format!("hold_minutes must be 1 to {MAX_HOLD_MINUTES}"),
         );
     }
-    if s.max_days_ahead > 3660 {
+    if s.max_days_ahead > MAX_DAYS_AHEAD {
         d.error(
             "portal.scheduling.max_days_ahead",
-            "max_days_ahead must be at most 3660 days",
+            format!("max_days_ahead must be at most {MAX_DAYS_AHEAD} days"),
         );
     }
-    if config.portal.invitation_ttl_hours == 0 {
+    let ttl = config.portal.invitation_ttl_hours;
+    if ttl == 0 || ttl > MAX_INVITATION_TTL_HOURS {
         d.error(
             "portal.invitation_ttl_hours",
-            "invitation_ttl_hours must be positive",
+            format!("invitation_ttl_hours must be 1 to {MAX_INVITATION_TTL_HOURS}"),
         );
+    }
+    for (field, hours) in [
+        ("min_hours_before_booking", Some(s.min_hours_before_booking)),
+        ("min_hours_before_cancel", Some(s.min_hours_before_cancel)),
+        ("late_cancel_fee_hours", s.late_cancel_fee_hours),
+    ] {
+        if hours.is_some_and(|h| h > MAX_NOTICE_HOURS) {
+            d.error(
+                format!("portal.scheduling.{field}"),
+                format!("{field} must be at most {MAX_NOTICE_HOURS} hours"),
+            );
+        }
+    }
+    for (field, limit) in [
+        (
+            "max_future_bookings_per_patient",
+            s.max_future_bookings_per_patient,
+        ),
+        ("max_bookings_per_day", s.max_bookings_per_day),
+    ] {
+        if limit.is_some_and(|n| n == 0 || n > MAX_BOOKING_LIMIT) {
+            d.error(
+                format!("portal.scheduling.{field}"),
+                format!("{field} must be 1 to {MAX_BOOKING_LIMIT} (leave it out for no limit)"),
+            );
+        }
+    }
+    let horizon_hours = (u64::from(s.max_days_ahead) + 1) * 24;
+    if u64::from(s.min_hours_before_booking) >= horizon_hours {
+        d.warning(
+            "portal.scheduling.min_hours_before_booking",
+            format!(
+                "the lead time ({} h) reaches past the horizon ({} day(s) ahead): nothing can \
+                 ever be booked online (rule 8, booking window)",
+                s.min_hours_before_booking, s.max_days_ahead
+            ),
+        );
+    }
+    if let Some(url) = &config.portal.login_url {
+        if let Err(e) = crate::widget::check_url(url) {
+            d.error("portal.login_url", format!("portal.login_url: {e}"));
+        }
     }
     if let Some(fee) = s.late_cancel_fee_hours {
         if s.allow_patient_cancel && fee <= s.min_hours_before_cancel {
@@ -806,6 +1027,15 @@ fn compile_closures(
             .map(Some)
             .ok_or(()),
         };
+        for (field, date) in [
+            ("date", c.date),
+            ("start_date", c.start_date),
+            ("end_date", c.end_date),
+        ] {
+            if let Some(date) = date {
+                check_date(d, format!("{path}.{field}"), &label, date);
+            }
+        }
         let start = c.start_time.map_or(0, |t| t.minutes());
         let end = c.end_time.map_or(1440, |t| t.minutes());
         if start >= end {
@@ -827,7 +1057,10 @@ fn compile_closures(
             }
             (None, Some(from), until, Some(rule)) => match DateRule::parse(rule, from) {
                 Ok(rule) => Some(ClosureDates::Rule {
-                    rule: Box::new(rule),
+                    rule: {
+                        check_rule_matches(d, format!("{path}.recurrence"), &label, &rule, until);
+                        Box::new(rule)
+                    },
                     from,
                     until,
                 }),
@@ -866,14 +1099,17 @@ fn compile_closures(
     out
 }
 
+/// Checks the programs and parses their session RRULEs (one per program, in order).
 fn check_programs(
     config: &Config,
     d: &mut Diagnostics,
     clinic_ix: &HashMap<String, Ix>,
     practitioner_ix: &HashMap<String, Ix>,
-) {
+) -> Vec<Option<DateRule>> {
+    let mut rules = Vec::with_capacity(config.programs.len());
     for (i, p) in config.programs.iter().enumerate() {
         let path = format!("programs[{i}]");
+        let label = format!("program `{}`", p.id);
         lookup(d, clinic_ix, &p.clinic, "clinic", format!("{path}.clinic"));
         if let Some(pr) = &p.practitioner {
             lookup(
@@ -884,25 +1120,33 @@ fn check_programs(
                 format!("{path}.practitioner"),
             );
         }
-        if p.capacity == 0 {
+        check_date(d, format!("{path}.start_date"), &label, p.start_date);
+        if p.capacity == 0 || p.capacity > MAX_PROGRAM_CAPACITY {
             d.error(
                 format!("{path}.capacity"),
-                format!("program `{}`: capacity must be at least 1", p.id),
+                format!("{label}: capacity must be 1 to {MAX_PROGRAM_CAPACITY}"),
             );
         }
-        if p.duration_minutes == 0 || p.duration_minutes > 1440 {
+        if p.duration_minutes == 0 || p.duration_minutes > MAX_DURATION_MINUTES {
             d.error(
                 format!("{path}.duration_minutes"),
-                format!("program `{}`: duration must be 1 to 1440 minutes", p.id),
+                format!("{label}: duration must be 1 to {MAX_DURATION_MINUTES} minutes"),
             );
         }
-        if let Some(rule) = &p.recurrence {
-            if let Err(e) = DateRule::parse(rule, p.start_date) {
-                d.error(
-                    format!("{path}.recurrence"),
-                    format!("program `{}`: {e}", p.id),
-                );
-            }
-        }
+        let rule =
+            p.recurrence
+                .as_ref()
+                .and_then(|rule| match DateRule::parse(rule, p.start_date) {
+                    Ok(rule) => {
+                        check_rule_matches(d, format!("{path}.recurrence"), &label, &rule, None);
+                        Some(rule)
+                    }
+                    Err(e) => {
+                        d.error(format!("{path}.recurrence"), format!("{label}: {e}"));
+                        None
+                    }
+                });
+        rules.push(rule);
     }
+    rules
 }

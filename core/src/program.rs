@@ -2,7 +2,8 @@
 //!
 //! A program's sessions fall on `start_date`, or on the dates its RRULE chooses (anchored
 //! at `start_date`), at `start_time` in its clinic's zone. Each session has `capacity`
-//! places; registration fails with `capacity_full` when they are taken.
+//! places; registration fails with `capacity_full` when they are taken, and obeys the
+//! lead time and horizon of appointments (rule 8, booking window).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,12 +11,12 @@ use serde_json::json;
 
 use std::sync::Arc;
 
+use crate::availability::{booking_window, FIRST_QUERY_DATE, LAST_QUERY_DATE};
 use crate::config::Program;
 use crate::engine::{check_instant, State};
 use crate::journal::{duplicate, Delta};
 use crate::outbox::{clinic_address, NotificationKind, Recipients};
 use crate::practice::Practice;
-use crate::recurrence::DateRule;
 use crate::zone::resolve_start;
 use crate::{Engine, Error, ErrorCode, Result};
 
@@ -111,8 +112,8 @@ pub struct ProgramSession {
     pub registered: u32,
 }
 
-/// The longest date range a session listing may span.
-const MAX_SESSION_DAYS: i64 = 366;
+/// The longest date range a session listing may span, in days (`invalid_input` beyond).
+pub const MAX_SESSION_DAYS: i64 = 366;
 
 impl Engine {
     fn program_in<'p>(practice: &'p Practice, id: &str) -> Result<(usize, &'p Program)> {
@@ -125,9 +126,18 @@ impl Engine {
             .ok_or_else(|| Error::not_found("program", id))
     }
 
-    /// The session dates of a program in `from..=to`.
-    fn session_dates(program: &Program, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-        match &program.recurrence {
+    /// The session dates of a program (the `index`-th) in `from..=to`; the RRULE was
+    /// parsed with the configuration, and its expansion costs the window, not the distance
+    /// from `start_date`.
+    fn session_dates(
+        practice: &Practice,
+        index: usize,
+        program: &Program,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<NaiveDate> {
+        match practice.program_rules.get(index).and_then(Option::as_ref) {
+            None if program.recurrence.is_some() => Vec::new(),
             None => {
                 if program.start_date >= from && program.start_date <= to {
                     vec![program.start_date]
@@ -135,21 +145,18 @@ impl Engine {
                     Vec::new()
                 }
             }
-            Some(rule) => DateRule::parse(rule, program.start_date)
-                .map(|r| r.dates_between(from.max(program.start_date), to))
-                .unwrap_or_default(),
+            Some(rule) => rule.dates_between(from.max(program.start_date), to),
         }
     }
 
     /// The start and end of a session on `date`, if the wall time exists that day.
     fn session_span(
-        &self,
-        state: &State,
+        practice: &Practice,
         program: &Program,
         date: NaiveDate,
     ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let c = *state.practice.clinic_ix.get(&program.clinic)?;
-        let tz = state.practice.clinics[c].tz;
+        let c = *practice.clinic_ix.get(&program.clinic)?;
+        let tz = practice.clinics[c].tz;
         let wall = date
             .and_hms_opt(0, 0, 0)?
             .checked_add_signed(Duration::minutes(i64::from(program.start_time.minutes())))?;
@@ -161,7 +168,7 @@ impl Engine {
     }
 
     fn registered_count(state: &State, program: &str, date: NaiveDate) -> u32 {
-        state
+        let n = state
             .registrations
             .values()
             .filter(|r| {
@@ -169,49 +176,33 @@ impl Engine {
                     && r.session_date == date
                     && r.status == RegistrationStatus::Registered
             })
-            .count() as u32
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
-    /// Registers a patient for a program session (DESIGN §5, programs): the portal must be
-    /// on and the program bookable online; the session must exist and not have started;
-    /// `capacity_full` when every place is taken.
-    pub fn register_program(
-        &self,
-        request: &RegistrationRequest,
+    /// The session of `program` on `date` a patient may register for at `now`: it must
+    /// exist, its wall time must exist that day, it must not have started, and it must lie
+    /// in the booking window of appointments (rule 8: lead time and horizon, in the
+    /// program's clinic).
+    fn open_session(
+        practice: &Practice,
+        index: usize,
+        program: &Program,
+        date: NaiveDate,
         now: DateTime<Utc>,
-    ) -> Result<Registration> {
-        check_instant("now", now)?;
-        let mut guard = self.write();
-        let state = &mut *guard;
-        let practice = Arc::clone(&state.practice);
-        let (_, program) = Engine::program_in(&practice, &request.program)?;
-        self.authorize(state, request.actor.as_deref(), &request.patient)?;
-        if !state.patients.contains_key(&request.patient) {
-            return Err(Error::not_found("patient", &request.patient));
+    ) -> Result<DateTime<Utc>> {
+        if !(FIRST_QUERY_DATE..=LAST_QUERY_DATE).contains(&date) {
+            return Err(Error::invalid_input(format!(
+                "session date {date} is outside {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}"
+            )));
         }
-        if !state.practice.config.portal.enabled {
-            return Err(Error::new(
-                ErrorCode::PortalDisabled,
-                "online booking is switched off for the practice (portal.enabled = false)",
-            ));
-        }
-        if !program.book_from_portal {
-            return Err(Error::new(
-                ErrorCode::SlotUnavailable,
-                format!(
-                    "program `{}` does not take registrations online",
-                    program.id
-                ),
-            ));
-        }
-        let date = request.session_date;
-        if Self::session_dates(program, date, date).is_empty() {
+        if Self::session_dates(practice, index, program, date, date).is_empty() {
             return Err(Error::not_found(
                 "program session",
                 &format!("{} on {date}", program.id),
             ));
         }
-        let (start, _) = self.session_span(state, program, date).ok_or_else(|| {
+        let (start, _) = Self::session_span(practice, program, date).ok_or_else(|| {
             Error::new(
                 ErrorCode::SlotUnavailable,
                 format!(
@@ -229,6 +220,77 @@ impl Engine {
                 ),
             ));
         }
+        let clinic = *practice
+            .clinic_ix
+            .get(&program.clinic)
+            .ok_or_else(|| Error::not_found("clinic", &program.clinic))?;
+        let window = booking_window(practice, clinic, now.timestamp());
+        let s = &practice.config.portal.scheduling;
+        if start.timestamp() < window.earliest {
+            return Err(Error::new(
+                ErrorCode::OutsideBookingWindow,
+                format!(
+                    "rule 8 (booking window): program `{}`: the session of {date} is less \
+                     than {} hour(s) from now",
+                    program.id, s.min_hours_before_booking
+                ),
+            ));
+        }
+        if start.timestamp() >= window.horizon_end {
+            return Err(Error::new(
+                ErrorCode::OutsideBookingWindow,
+                format!(
+                    "rule 8 (booking window): program `{}`: the session of {date} is more \
+                     than {} day(s) ahead",
+                    program.id, s.max_days_ahead
+                ),
+            ));
+        }
+        Ok(start)
+    }
+
+    /// Registers a patient for a program session (DESIGN §5, programs): the portal must be
+    /// on and the program bookable online; the session must exist, not have started, and
+    /// lie in the booking window of appointments (`outside_booking_window`: rule 8, lead
+    /// time and horizon); `capacity_full` when every place is taken.
+    pub fn register_program(
+        &self,
+        request: &RegistrationRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Registration> {
+        check_instant("now", now)?;
+        let practice = self.practice();
+        let (index, program) = Engine::program_in(&practice, &request.program)?;
+        // The session is worked out before the lock is taken; its errors are reported in
+        // their place below.
+        let session = Self::open_session(&practice, index, program, request.session_date, now);
+        let mut guard = self.write();
+        let state = &mut *guard;
+        if !Arc::ptr_eq(&practice, &state.practice) {
+            // Reconfigured in between: judge the session by the configuration in force.
+            return self.register_program(request, now);
+        }
+        self.authorize(state, request.actor.as_deref(), &request.patient)?;
+        if !state.patients.contains_key(&request.patient) {
+            return Err(Error::not_found("patient", &request.patient));
+        }
+        if !practice.config.portal.enabled {
+            return Err(Error::new(
+                ErrorCode::PortalDisabled,
+                "online booking is switched off for the practice (portal.enabled = false)",
+            ));
+        }
+        if !program.book_from_portal {
+            return Err(Error::new(
+                ErrorCode::SlotUnavailable,
+                format!(
+                    "program `{}` does not take registrations online",
+                    program.id
+                ),
+            ));
+        }
+        let date = request.session_date;
+        let start = session?;
         if state.registrations.values().any(|r| {
             r.program == program.id
                 && r.session_date == date
@@ -342,17 +404,24 @@ impl Engine {
         to: NaiveDate,
     ) -> Result<Vec<ProgramSession>> {
         let practice = self.practice();
-        let (_, p) = Engine::program_in(&practice, program)?;
+        let (index, p) = Engine::program_in(&practice, program)?;
+        let in_range = |d: NaiveDate| (FIRST_QUERY_DATE..=LAST_QUERY_DATE).contains(&d);
+        if !in_range(from) || !in_range(to) {
+            return Err(Error::invalid_input(format!(
+                "session listing dates must lie within {FIRST_QUERY_DATE} to {LAST_QUERY_DATE}"
+            )));
+        }
         if to < from || (to - from).num_days() >= MAX_SESSION_DAYS {
             return Err(Error::invalid_input(format!(
                 "session listing needs from ≤ to within {MAX_SESSION_DAYS} days"
             )));
         }
+        let dates = Self::session_dates(&practice, index, p, from, to);
         let state = self.read();
-        Ok(Self::session_dates(p, from, to)
+        Ok(dates
             .into_iter()
             .filter_map(|date| {
-                let (start, end) = self.session_span(&state, p, date)?;
+                let (start, end) = Self::session_span(&practice, p, date)?;
                 Some(ProgramSession {
                     program: p.id.clone(),
                     date,

@@ -333,6 +333,8 @@ impl Engine {
                     telehealth,
                     patient: a.patient.clone(),
                     actor: None,
+                    limit: None,
+                    after: None,
                 },
                 now,
             ))
@@ -340,7 +342,7 @@ impl Engine {
         let Some((q, now)) = query(&state.practice) else {
             return Ok(());
         };
-        let start = a.start.timestamp();
+        let start = a.start;
         let verdict = self.without(state, Some(a), None, |state| {
             explain::explain(&state.practice, state, &q, start, now)
         });
@@ -381,8 +383,10 @@ impl Engine {
             telehealth: h.telehealth,
             patient: h.patient.clone(),
             actor: None,
+            limit: None,
+            after: None,
         };
-        let start = h.start.timestamp();
+        let start = h.start;
         let verdict = self.without(state, None, Some(h), |state| {
             explain::explain(&practice, state, &q, start, now.timestamp())
         });

@@ -762,3 +762,239 @@ proptest! {
         check(&c)?;
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Arbitrary values: no input panics (see docs/limits.md). Dates over chrono's whole range,
+// instants from chrono's first to its last, configuration numbers at 0, at their bounds and
+// at u32::MAX: every call gives a valid answer or a typed error, and a failed booking
+// changes nothing.
+// ---------------------------------------------------------------------------------------
+
+/// A date anywhere in chrono's range, often near its ends or the engine's (1900, 9999),
+/// most often in 2027–2028.
+fn any_date() -> impl Strategy<Value = NaiveDate> {
+    let days = NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce();
+    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+    prop_oneof![
+        1 => days.prop_map(|d| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MIN)),
+        1 => prop::sample::select(vec![
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            ymd(1899, 12, 31),
+            ymd(1900, 1, 1),
+            ymd(9999, 12, 31),
+            ymd(10_000, 1, 1),
+        ]),
+        4 => (0i64..800).prop_map(move |d| ymd(2027, 1, 1) + Duration::days(d)),
+    ]
+}
+
+/// An instant anywhere in chrono's range, most often in 2027, with a fraction of a second
+/// sometimes.
+fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
+    let (lo, hi) = (
+        DateTime::<Utc>::MIN_UTC.timestamp(),
+        DateTime::<Utc>::MAX_UTC.timestamp(),
+    );
+    let at = |t: i64, nanos: u32| DateTime::from_timestamp(t, nanos).unwrap_or_default();
+    prop_oneof![
+        1 => (lo..=hi).prop_map(move |t| at(t, 0)),
+        1 => prop::sample::select(vec![
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            at(-2_208_988_800, 0),
+            at(253_402_214_400, 0),
+            at(253_402_214_401, 0),
+        ]),
+        4 => (1_798_761_600i64..1_830_297_600, 0u32..4)
+            .prop_map(move |(t, q)| at(t - t % 900, if q == 0 { 500_000_000 } else { 0 })),
+    ]
+}
+
+/// A configuration number: mostly ordinary, sometimes 0, a bound or u32::MAX.
+fn any_number() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        40 => 1u32..100,
+        1 => prop::sample::select(vec![0u32, u32::MAX, 1440, 1441, 87_840, 87_841]),
+        1 => any::<u32>(),
+    ]
+}
+
+#[derive(Clone, Debug)]
+struct Wild {
+    numbers: Vec<u32>,
+    from: NaiveDate,
+    to: NaiveDate,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    limit: Option<u32>,
+    after: Option<DateTime<Utc>>,
+    no_preference: bool,
+}
+
+/// Dates and instants that fit together (a short range, `now` a few days before, a start
+/// inside), so that searches find slots.
+fn coherent() -> impl Strategy<Value = (NaiveDate, NaiveDate, DateTime<Utc>, DateTime<Utc>)> {
+    (
+        0i64..700,
+        0i64..14,
+        0i64..(5 * 96),
+        0i64..(15 * 96),
+        0u32..4,
+    )
+        .prop_map(|(day, len, back, ahead, q)| {
+            let from =
+                NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or(NaiveDate::MIN) + Duration::days(day);
+            let midnight = from.and_time(chrono::NaiveTime::MIN).and_utc();
+            let now = midnight - Duration::minutes(15 * back);
+            let nanos = if q == 0 { 500_000_000 } else { 0 };
+            let start = midnight - Duration::hours(14)
+                + Duration::minutes(15 * ahead)
+                + Duration::nanoseconds(i64::from(nanos));
+            (from, from + Duration::days(len), now, start)
+        })
+}
+
+fn wild() -> impl Strategy<Value = Wild> {
+    let times = prop_oneof![
+        3 => coherent(),
+        1 => (
+            any_date(),
+            prop_oneof![1 => any_date().prop_map(Some), 3 => Just(None)],
+            any_instant(),
+            any_instant(),
+        )
+            .prop_map(|(from, to, start, now)| {
+                // Often a short, valid range.
+                let to = to.unwrap_or_else(|| {
+                    from.checked_add_days(chrono::Days::new(6)).unwrap_or(from)
+                });
+                (from, to, now, start)
+            }),
+    ];
+    (
+        prop::collection::vec(any_number(), 10),
+        times,
+        prop_oneof![3 => Just(None), 1 => any_number().prop_map(Some)],
+        prop_oneof![3 => Just(None), 1 => any_instant().prop_map(Some)],
+        prop_oneof![3 => Just(true), 1 => Just(false)],
+    )
+        .prop_map(
+            |(numbers, (from, to, now, start), limit, after, no_preference)| Wild {
+                numbers,
+                from,
+                to,
+                start,
+                now,
+                limit,
+                after,
+                no_preference,
+            },
+        )
+}
+
+const GRID_CHOICES: [u32; 12] = [5, 15, 30, 60, 1440, 1, 10, 20, 45, 90, 7, 0];
+
+fn wild_config(w: &Wild) -> Value {
+    let n = &w.numbers;
+    json!({
+        "portal": {
+            "invitation_ttl_hours": n[0],
+            "scheduling": {
+                "min_hours_before_booking": n[1] % 200,
+                "max_days_ahead": n[2],
+                "min_hours_before_cancel": n[3],
+                "hold_minutes": n[4],
+                "max_bookings_per_day": n[5],
+                "allow_no_preference": w.no_preference,
+                "start_interval_minutes": GRID_CHOICES[(n[6] % 12) as usize],
+            }
+        },
+        "clinics": [{"id": "main", "time_zone": "Pacific/Kiritimati"},
+                    {"id": "far", "time_zone": "Pacific/Niue"}],
+        "schedule_types": [{"id": "treat", "allow_conflicts": true},
+                           {"id": "far", "clinic": "far", "allow_conflicts": true}],
+        "practitioners": [
+            {"id": "dr-a", "schedule_types": ["treat", "far"], "availability": [{
+                "start_date": "1900-01-01", "recurrence": "FREQ=DAILY;INTERVAL=3",
+                "blocks": [
+                    {"weekday": "mon", "start": "00:00", "end": "24:00", "schedule_type": "treat", "clinic": "main"},
+                    {"weekday": "tue", "start": "09:00", "end": "17:00", "schedule_type": "far"}]}]},
+            {"id": "dr-b", "schedule_types": ["treat"], "availability": [{
+                "start_date": "2027-01-01",
+                "blocks": [{"weekday": "mon", "start": "09:00", "end": "12:00", "schedule_type": "treat", "clinic": "main"}]}]}
+        ],
+        "services": [{"id": "s", "duration_minutes": (n[7] % 1500).max(1),
+                      "portal_capacity": n[8], "buffer_after_minutes": n[9] % 2000,
+                      "schedule_types": ["treat", "far"]}],
+        "closures": [{"start_date": "1900-01-01", "recurrence": "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25"}]
+    })
+}
+
+fn wild_check(w: &Wild) -> Result<(), TestCaseError> {
+    use clinic_portal::{BookRequest, ErrorCode, HoldRequest, Patient};
+    let engine = match Engine::from_json(&wild_config(w).to_string()) {
+        Ok(e) => e,
+        Err(e) => {
+            prop_assert_eq!(e.code(), ErrorCode::InvalidConfig, "{}", e);
+            return Ok(());
+        }
+    };
+    let p: Patient = serde_json::from_value(json!({"id": "pat"})).expect("patient");
+    engine.upsert_patient(p).expect("patient");
+    let mut q = SlotQuery::new("s", w.from, w.to);
+    q.limit = w.limit;
+    q.after = w.after;
+    match engine.search(&q, w.now) {
+        Ok(slots) => {
+            let limit = w
+                .limit
+                .unwrap_or(clinic_portal::availability::DEFAULT_SLOT_LIMIT);
+            prop_assert!(slots.len() <= (limit as usize).max(2));
+            for s in slots.iter().take(20) {
+                let start = s.start().with_timezone(&Utc);
+                let ex = engine.explain(&q, start, w.now);
+                prop_assert!(ex.as_ref().is_ok_and(|e| e.offered), "{:?} {:?}", start, ex);
+            }
+            let _ = slots.to_page_json();
+        }
+        Err(e) => prop_assert!(
+            matches!(
+                e.code(),
+                ErrorCode::InvalidInput | ErrorCode::SlotUnavailable | ErrorCode::PortalDisabled
+            ),
+            "{}",
+            e
+        ),
+    }
+    match engine.explain(&q, w.start, w.now) {
+        Ok(ex) => prop_assert_eq!(ex.offered, ex.rule.is_none()),
+        Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidInput, "{}", e),
+    }
+    let before = engine.snapshot();
+    let booked = engine.book(&BookRequest::new("pat", "s", w.start), w.now);
+    if booked.is_err() {
+        prop_assert_eq!(engine.snapshot(), before.clone());
+    }
+    let before = engine.snapshot();
+    let held = engine.hold(&HoldRequest::new("s", w.start).practitioner("dr-a"), w.now);
+    if held.is_err() {
+        prop_assert_eq!(engine.snapshot(), before);
+    }
+    let _ = engine.report_portal_appointments(&clinic_portal::AppointmentFilter::new(w.from, w.to));
+    let _ = engine.book_button_html(None);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(128),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn arbitrary_dates_instants_and_numbers_never_panic(w in wild()) {
+        wild_check(&w)?;
+    }
+}

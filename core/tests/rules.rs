@@ -73,8 +73,11 @@ fn rule1_clinic_not_booking_in_portal() {
     let slots = search(&e, &on(monday()), early());
     assert_eq!(hhmm(&slots), strs(&["09:00", "09:30"]));
     let east = on(monday()).clinic("east");
-    assert!(search(&e, &east, early()).is_empty());
+    // Naming a clinic that does not book in the portal refuses the whole query.
+    let err = e.search(&east, early()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PortalDisabled, "{err}");
     assert_eq!(rule_of(&e, &east, mon_at(13, 0), early()), Some(1));
+    assert_eq!(rule_of(&e, &east, mon_at(9, 0), early()), Some(1));
     assert_eq!(rule_of(&e, &on(monday()), mon_at(9, 0), early()), None);
 }
 
@@ -95,7 +98,10 @@ fn rule2_service_not_bookable_from_portal() {
     let mut cfg = base();
     cfg["services"][0]["book_from_portal"] = json!(false);
     let e = engine(&cfg);
-    assert!(search(&e, &on(monday()), early()).is_empty());
+    // A refusal of the whole query: an error with booking's code, and explain's rule.
+    let err = e.search(&on(monday()), early()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SlotUnavailable, "{err}");
+    assert!(err.message().contains("rule 2"), "{err}");
     assert_eq!(rule_of(&e, &on(monday()), mon_at(9, 0), early()), Some(2));
     cfg["services"][0]["book_from_portal"] = json!(true);
     assert_eq!(search(&engine(&cfg), &on(monday()), early()).len(), 6);
@@ -1104,10 +1110,15 @@ fn rule12_no_preference_switched_off() {
     let mut cfg = b_then_a();
     set_scheduling(&mut cfg, "allow_no_preference", json!(false));
     let e = engine(&cfg);
-    // DESIGN leaves open what an unnamed query does without no preference; the engine lists
-    // every practitioner's starts one slot each (see below) and explains them alike.
-    assert_eq!(rule_of(&e, &on(monday()), mon_at(9, 30), early()), None);
-    assert_eq!(rule_of(&e, &on(monday()), mon_at(11, 0), early()), Some(5));
+    // Without "No Preference" a query must name a practitioner: search, explain and book
+    // give the same refusal (search and book as slot_unavailable, explain as rule 12).
+    let err = e.search(&on(monday()), early()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SlotUnavailable, "{err}");
+    assert!(err.message().contains("rule 12"), "{err}");
+    let ex = explain(&e, &on(monday()), mon_at(9, 30), early());
+    assert_eq!((ex.offered, ex.rule), (false, Some(12)));
+    assert!(ex.practitioners.is_empty(), "{ex:?}");
+    assert_eq!(ex.entity.as_deref(), Some("portal.scheduling"));
     // Naming a practitioner works as ever.
     let a = on(monday()).practitioner("dr-a");
     assert_eq!(search(&e, &a, early()).len(), 3);
@@ -1115,36 +1126,20 @@ fn rule12_no_preference_switched_off() {
 }
 
 #[test]
-fn rule12_ungrouped_results_are_ordered_by_start_then_configuration_order() {
-    // With no preference switched off and no practitioner named, the engine lists each
-    // practitioner's slots separately, ordered by start, then configuration order.
+fn rule12_search_explain_and_book_agree_when_no_preference_is_off() {
     let mut cfg = b_then_a();
     set_scheduling(&mut cfg, "allow_no_preference", json!(false));
     let e = engine(&cfg);
-    let slots = search(&e, &on(monday()), early());
-    // DESIGN leaves this case open; this follows the engine.
-    assert_eq!(
-        with_candidates(&slots),
-        vec![
-            ("09:00".to_owned(), strs(&["dr-a"])),
-            ("09:30".to_owned(), strs(&["dr-b"])),
-            ("09:30".to_owned(), strs(&["dr-a"])),
-            ("10:00".to_owned(), strs(&["dr-b"])),
-            ("10:00".to_owned(), strs(&["dr-a"])),
-            ("10:30".to_owned(), strs(&["dr-b"])),
-        ]
-    );
-}
-
-#[test]
-fn rule12_search_and_explain_agree_when_no_preference_is_off() {
-    let mut cfg = b_then_a();
-    set_scheduling(&mut cfg, "allow_no_preference", json!(false));
-    let e = engine(&cfg);
-    let q = on(monday());
-    for slot in search(&e, &q, early()).iter() {
-        let start = slot.start().with_timezone(&chrono::Utc);
-        let ex = explain(&e, &q, start, early());
-        assert!(ex.offered, "search offers {start} but explain says {ex:?}");
-    }
+    let pat: Patient = serde_json::from_value(json!({"id": "pat"})).expect("patient");
+    e.upsert_patient(pat).expect("patient");
+    let search_err = e.search(&on(monday()), early()).unwrap_err();
+    let book_err = e
+        .book(
+            &clinic_portal::BookRequest::new("pat", "physio-30", mon_at(9, 30)),
+            early(),
+        )
+        .unwrap_err();
+    assert_eq!(search_err.code(), book_err.code());
+    assert_eq!(search_err.message(), book_err.message());
+    assert_eq!(rule_of(&e, &on(monday()), mon_at(9, 30), early()), Some(12));
 }

@@ -1370,22 +1370,16 @@ impl Run<'_> {
         now: DateTime<Utc>,
         slots: &clinic_portal::Slots,
     ) -> Result<(), String> {
-        // Without a practitioner and with no preference switched off, slots are listed per
-        // practitioner; what explain says for the unnamed query is left to explicit steps.
-        let same_query =
-            query.practitioner.is_some() || self.config.portal.scheduling.allow_no_preference;
         for slot in slots.iter() {
             let label = slot.start().to_rfc3339();
             let start = slot.start().with_timezone(&Utc);
-            if same_query {
-                let why = engine
-                    .explain(query, start, now)
-                    .map_err(|e| format!("cross-check: explain of {label} failed: {e}"))?;
-                if !why.offered {
-                    return Err(format!(
-                        "cross-check: search returned {label} but explain refuses it: {why:?}"
-                    ));
-                }
+            let why = engine
+                .explain(query, start, now)
+                .map_err(|e| format!("cross-check: explain of {label} failed: {e}"))?;
+            if !why.offered {
+                return Err(format!(
+                    "cross-check: search returned {label} but explain refuses it: {why:?}"
+                ));
             }
             for candidate in slot.practitioner_ids() {
                 let mut named = query.clone();
