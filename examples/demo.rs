@@ -1,20 +1,30 @@
 //! The clinic-portal demo on the embedded sample practice (Riverside Physio: Toronto,
-//! Kitsilano and a staff-only Whitby clinic; eight practitioners; nine services).
+//! Kitsilano in Vancouver and a staff-only Whitby clinic; eight practitioners; nine
+//! services).
+//!
+//! It first shows what the portal offers on Monday 2027-03-08 at 09:00 in Toronto, then
+//! tells one story in time order: a patient holds, books, is accepted and reschedules; a
+//! mother gets one account for her family and books for her children; a duplicate signup
+//! is merged; a late cancellation is refused. Every notification the engine queues is
+//! shown under the step that caused it. Times are printed in the clinic's own zone.
 //!
 //! Run with `cargo run --example demo`.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use clinic_portal::{
-    AcceptInvitation, Appointment, BookRequest, CancelRequest, DecisionRequest, Engine,
+    AcceptInvitation, Appointment, BookRequest, CancelRequest, DecisionRequest, Engine, Error,
     HoldRequest, InviteRequest, Password, Patient, RescheduleRequest, SignupRequest, SlotQuery,
     Slots,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 const PRACTICE: &str = include_str!("data/sample-practice.json");
 const DATA: &str = include_str!("data/sample-data.json");
+
+type DemoResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 #[derive(Deserialize)]
 struct SampleData {
@@ -22,7 +32,27 @@ struct SampleData {
     appointments: Vec<Appointment>,
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// The story's clock: every step happens at a later instant than the one before.
+struct Clock {
+    now: DateTime<Utc>,
+}
+
+impl Clock {
+    /// Moves the clock to `at`, which must not be in the past.
+    fn at(&mut self, at: DateTime<Utc>) -> DateTime<Utc> {
+        assert!(at >= self.now, "the story goes forward in time");
+        self.now = at;
+        at
+    }
+
+    /// Moves the clock on by `minutes`.
+    fn later(&mut self, minutes: i64) -> DateTime<Utc> {
+        let next = self.now + Duration::minutes(minutes);
+        self.at(next)
+    }
+}
+
+fn main() -> DemoResult {
     let engine = Engine::from_json(PRACTICE)?;
     let data: SampleData = serde_json::from_str(DATA)?;
     for p in data.patients {
@@ -31,31 +61,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     engine.add_appointments(data.appointments)?;
 
     // Monday 2027-03-08, 09:00 in Toronto. The week ahead crosses the 2027-03-14
-    // daylight-saving switch: the slot offsets change from -05:00 to -04:00.
+    // daylight-saving change: Toronto goes from UTC-05:00 to UTC-04:00.
     let now: DateTime<Utc> = Utc
         .with_ymd_and_hms(2027, 3, 8, 14, 0, 0)
         .single()
         .ok_or("now")?;
     let from = NaiveDate::from_ymd_opt(2027, 3, 9).ok_or("date")?;
     let to = NaiveDate::from_ymd_opt(2027, 3, 15).ok_or("date")?;
-    println!("clinic-portal demo — Riverside Physio, now = {now}");
+    println!("clinic-portal demo: Riverside Physio");
+    println!("now: {}", local(&engine, "toronto", now));
 
     println!("\n== Configuration warnings ==");
-    for w in engine.warnings() {
-        println!("  {w}");
-    }
+    print_warnings(&engine)?;
 
     let service = "physio-followup-30";
     println!("\n== Next week online: {service}, no preference ==");
+    println!("  [n] after a time: how many practitioners can take it");
     let any = engine.search(&SlotQuery::new(service, from, to), now)?;
-    print_week(&any, true);
+    print_week(&engine, &any, true);
 
     println!("\n== Next week online: {service} with Christine ==");
     let christine = engine.search(
         &SlotQuery::new(service, from, to).practitioner("christine"),
         now,
     )?;
-    print_week(&christine, false);
+    print_week(&engine, &christine, false);
 
     println!("\n== Pilates small group (capacity 4) with Amir, Tuesday ==");
     let tuesday = NaiveDate::from_ymd_opt(2027, 3, 9).ok_or("date")?;
@@ -65,137 +95,293 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     for slot in pilates.iter() {
         println!(
-            "  {}  {} place(s) left",
-            slot.start().format("%a %H:%M %:z"),
+            "  {}: {} of 4 places left",
+            local(&engine, slot.clinic(), slot.start().with_timezone(&Utc)),
             slot.remaining_capacity()
         );
     }
 
     println!("\n== Why is this time not offered? ==");
     let refused = [
-        ("christine", "2027-03-10T14:00:00-05:00"),
-        ("christine", "2027-03-09T13:00:00-05:00"),
-        ("luc", "2027-03-09T08:00:00-05:00"),
+        ("christine", service, "2027-03-10T14:00:00-05:00"),
+        ("christine", service, "2027-03-09T13:00:00-05:00"),
+        ("luc", "chiro-adjust-15", "2027-03-09T08:00:00-05:00"),
     ];
-    for (practitioner, at) in refused {
+    for (practitioner, svc, at) in refused {
         let start = DateTime::parse_from_rfc3339(at)?.with_timezone(&Utc);
-        let svc = if practitioner == "luc" {
-            "chiro-adjust-15"
-        } else {
-            service
-        };
         let q = SlotQuery::new(svc, from, to).practitioner(practitioner);
         let e = engine.explain(&q, start, now)?;
-        let rule = e
-            .rule
-            .map_or_else(|| "-".to_owned(), |r| format!("rule {r}"));
-        println!("  {practitioner} {at} {svc}: {rule}: {}", e.message);
-    }
-
-    println!("\n== Who can offer shockwave-20 online? ==");
-    let report = engine.service_report("shockwave-20")?;
-    println!("  offered by: {:?}", report.offered_by);
-    for r in report.not_offered_by.iter().take(3) {
         println!(
-            "  not {}: rule {}: {}",
-            r.practitioner, r.reason.rule, r.reason.message
+            "  {svc} with {practitioner} at {}:",
+            local(&engine, "toronto", start)
         );
+        match e.rule {
+            Some(rule) => println!("      not offered, {}: {}", rule_label(rule), e.message),
+            None => println!("      offered"),
+        }
     }
 
     println!("\n== The website's booking button ==");
     println!("  {}", engine.book_button_html(None)?);
 
-    booking_lifecycle(&engine, &christine, now)?;
-    family_and_duplicates(&engine, &christine, now)?;
+    let mut clock = Clock { now };
+    booking_story(&engine, &christine, &mut clock)?;
     Ok(())
 }
 
-/// DESIGN §6: Ana accepts her own invitation, then guardian invitations for her children
-/// Ben and Lia (one account for a family sharing an address) and books for both; a
-/// duplicate signup by Dev is found and merged into his existing profile.
-fn family_and_duplicates(
-    engine: &Engine,
-    christine: &Slots,
-    now: DateTime<Utc>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    println!("\n== Ana's family: one account for three patients ==");
+/// The story, in time order.
+fn booking_story(engine: &Engine, christine: &Slots, clock: &mut Clock) -> DemoResult {
+    let service = "physio-followup-30";
+    let starts: Vec<DateTime<Utc>> = christine
+        .iter()
+        .map(|s| s.start().with_timezone(&Utc))
+        .filter(|s| *s > clock.now + Duration::days(2))
+        .collect();
+    let first = *starts.first().ok_or("no slot with Christine")?;
+    let later = *starts
+        .iter()
+        .find(|s| **s >= first + Duration::hours(2))
+        .ok_or("no second slot with Christine")?;
+
+    let at = clock.now;
+    step(
+        engine,
+        at,
+        &format!(
+            "Chloe holds {} with Christine",
+            local(engine, "toronto", first)
+        ),
+    );
+    let hold = engine.hold(
+        &HoldRequest::new(service, first)
+            .practitioner("christine")
+            .patient("pat-chloe"),
+        at,
+    )?;
+    println!(
+        "  hold {} keeps the time until {}",
+        hold.id,
+        local(engine, &hold.clinic, hold.expires_at)
+    );
+    notifications(engine);
+
+    let at = clock.later(3);
+    step(engine, at, "Chloe confirms: she books from the hold");
+    let mut request = BookRequest::from_hold("pat-chloe", &hold.id)
+        .consent()
+        .idempotency_key("chloe-web-1");
+    request.notes = Some("Left knee, follow-up".to_owned());
+    let booking = engine.book(&request, at)?;
+    let id = booking.appointment.id.clone();
+    let consent = booking
+        .details
+        .consent
+        .as_ref()
+        .and_then(|c| c.version.clone())
+        .unwrap_or_else(|| "(no version)".to_owned());
+    println!(
+        "  booked {id}: status {}, consent version {consent} recorded",
+        name_of(&booking.appointment.status)
+    );
+    notifications(engine);
+
+    let at = clock.later(1);
+    step(
+        engine,
+        at,
+        "Her browser retries the request (same idempotency key)",
+    );
+    let retry = engine.book(&request, at)?;
+    println!(
+        "  the same booking {} comes back; still {} appointments in the engine",
+        retry.appointment.id,
+        engine.appointment_count()
+    );
+    notifications(engine);
+
+    let at = clock.later(56);
+    step(engine, at, "Staff accept the request with a note");
+    let accepted = engine.accept(
+        &DecisionRequest::new(
+            &id,
+            Some("See you then. Please bring your referral letter."),
+        ),
+        at,
+    )?;
+    println!("  {id}: status {}", name_of(&accepted.appointment.status));
+    notifications(engine);
+
+    let at = clock.later(60);
+    step(
+        engine,
+        at,
+        &format!(
+            "Chloe moves it to {} instead",
+            local(engine, "toronto", later)
+        ),
+    );
+    let moved = engine.reschedule(&RescheduleRequest::new(&id, later), at)?;
+    println!(
+        "  {id}: {} → {}, status {} (back to staff for acceptance)",
+        local(engine, "toronto", moved.before.start),
+        local(engine, "toronto", moved.after.appointment.start),
+        name_of(&moved.after.appointment.status)
+    );
+    notifications(engine);
+
+    family(engine, christine, clock)?;
+    duplicate_signup(engine, clock)?;
+
+    let at = clock.at(later - Duration::hours(20));
+    step(
+        engine,
+        at,
+        "Chloe tries to cancel online, 20 hours before the start",
+    );
+    match engine.cancel(&CancelRequest::by_patient(&id), at) {
+        Ok(_) => println!("  cancelled (unexpected)"),
+        Err(e) => print_refusal(&e),
+    }
+    notifications(engine);
+
+    println!(
+        "\n== Journal: {} change(s) for the host to store ==",
+        engine.last_seq()
+    );
+    Ok(())
+}
+
+/// Ana accepts her own invitation, then guardian invitations for her children Ben and
+/// Lia: one account for a family that shares an e-mail address. She books for both
+/// children and is refused for another patient.
+fn family(engine: &Engine, christine: &Slots, clock: &mut Clock) -> DemoResult {
     let lia: Patient = serde_json::from_value(serde_json::json!({
         "id": "pat-lia", "first_name": "Lia", "last_name": "Souza",
         "birth_date": "2018-06-02", "email": "ana.souza@example.com"
     }))?;
     engine.upsert_patient(lia)?;
-    let own = engine.invite(&InviteRequest::own("pat-ana"), now)?;
+
+    let at = clock.at(clock
+        .now
+        .date_naive()
+        .and_hms_opt(17, 0, 0)
+        .ok_or("time")?
+        .and_utc());
+    step(engine, at, "Staff invite Ana to the portal");
+    let own = engine.invite(&InviteRequest::own("pat-ana"), at)?;
+    println!(
+        "  invitation {} to {}, valid until {}",
+        own.invitation.id,
+        own.invitation.email,
+        local(engine, "toronto", own.invitation.expires_at)
+    );
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(engine, at, "Ana opens the link and chooses a password");
     let ana = engine.accept_invitation(
         &AcceptInvitation::with_password(&own.token, "correct horse battery"),
-        now + Duration::minutes(5),
+        at,
     )?;
-    println!(
-        "  Ana accepted her invitation: account {} ({})",
-        ana.id, ana.username
+    println!("  account {} created for {}", ana.id, ana.username);
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(
+        engine,
+        at,
+        "Staff invite Ana as guardian of Ben and of Lia (same address)",
     );
+    let mut tokens = Vec::new();
     for child in ["pat-ben", "pat-lia"] {
-        let invitation = engine.invite(
-            &InviteRequest::guardian(child, "ana.souza@example.com"),
-            now,
-        )?;
-        // The host logs Ana in and passes her account: the link is added to it.
-        let who = engine.login(
-            "Ana.Souza@example.com",
-            &Password::new("correct horse battery"),
-            now,
-        )?;
-        engine.accept_invitation(
-            &AcceptInvitation::into_account(&invitation.token, &who.id),
-            now + Duration::minutes(10),
-        )?;
+        let invitation =
+            engine.invite(&InviteRequest::guardian(child, "ana.souza@example.com"), at)?;
+        println!(
+            "  invitation {} for {child} to {}",
+            invitation.invitation.id, invitation.invitation.email
+        );
+        tokens.push(invitation.token);
+    }
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(
+        engine,
+        at,
+        "Ana logs in and accepts both into her existing account",
+    );
+    // The host logs Ana in and passes her account: each link is added to it.
+    let who = engine.login(
+        "Ana.Souza@example.com",
+        &Password::new("correct horse battery"),
+        at,
+    )?;
+    for token in &tokens {
+        engine.accept_invitation(&AcceptInvitation::into_account(token, &who.id), at)?;
     }
     println!(
-        "  Ana may act for: {:?}",
-        engine.patients_of_account(&ana.id)
+        "  account {} may act for: {}",
+        ana.id,
+        engine.patients_of_account(&ana.id).join(", ")
     );
-    let mut booked = Vec::new();
-    let mut starts: Vec<DateTime<Utc>> = christine
-        .iter()
-        .map(|s| s.start().with_timezone(&Utc))
-        .collect();
-    starts.reverse();
-    for start in starts {
-        let Some(child) = ["pat-ben", "pat-lia"].get(booked.len()) else {
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(
+        engine,
+        at,
+        "Ana books Christine for both children (latest free times)",
+    );
+    let mut children = ["pat-ben", "pat-lia"].into_iter();
+    let mut child = children.next();
+    for slot in christine.iter().collect::<Vec<_>>().into_iter().rev() {
+        let Some(patient) = child else {
             break;
         };
-        let request = BookRequest::new(*child, "physio-followup-30", start)
+        let start = slot.start().with_timezone(&Utc);
+        let request = BookRequest::new(patient, "physio-followup-30", start)
             .practitioner("christine")
             .consent()
             .actor(&ana.id);
-        if let Ok(b) = engine.book(&request, now + Duration::minutes(15)) {
-            booked.push(b.appointment.id.clone());
+        if let Ok(b) = engine.book(&request, at) {
             println!(
-                "  Ana booked {} for {child} at {}",
+                "  {} for {patient} at {}: {}",
                 b.appointment.id,
-                b.appointment
-                    .start
-                    .with_timezone(&chrono_tz::America::Toronto)
-                    .format("%a %H:%M")
+                local(engine, slot.clinic(), b.appointment.start),
+                name_of(&b.appointment.status)
             );
+            child = children.next();
         }
     }
-    let refused = engine
-        .book(
-            &BookRequest::new("pat-dev", "physio-followup-30", now + Duration::days(3))
-                .actor(&ana.id),
-            now,
-        )
-        .map(|_| ())
-        .map_err(|e| e.code());
-    println!("  booking for Dev (not her dependent): {refused:?}");
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(
+        engine,
+        at,
+        "Ana tries to book for Dev, who is not her dependent",
+    );
+    let for_dev =
+        BookRequest::new("pat-dev", "physio-followup-30", at + Duration::days(3)).actor(&ana.id);
+    match engine.book(&for_dev, at) {
+        Ok(_) => println!("  booked (unexpected)"),
+        Err(e) => print_refusal(&e),
+    }
     let visible: Vec<String> = engine
         .appointments_for_account(&ana.id)?
         .into_iter()
         .map(|a| a.id)
         .collect();
-    println!("  Ana sees: {visible:?}");
+    println!("  Ana's account sees: {}", visible.join(", "));
+    notifications(engine);
+    Ok(())
+}
 
-    println!("\n== A duplicate signup is found and merged ==");
+/// Dev, who already is a patient, signs up again on the website; staff find the duplicate
+/// and merge the new profile into his existing one.
+fn duplicate_signup(engine: &Engine, clock: &mut Clock) -> DemoResult {
+    let at = clock.later(30);
+    step(engine, at, "Dev signs up on the website");
     let dev = engine.signup(
         &SignupRequest::new(
             "Dev.Patel@Example.com",
@@ -204,172 +390,191 @@ fn family_and_duplicates(
             "Patel",
             NaiveDate::from_ymd_opt(1992, 11, 20),
         ),
-        now,
+        at,
     )?;
     println!(
-        "  signup created {} (account {}); review queue: {}",
+        "  new patient {} and account {}; {} signup(s) waiting for review",
         dev.patient.id,
         dev.account.id,
         engine.review_queue().len()
     );
     for c in engine.find_duplicates(&dev.patient.id)? {
+        let reasons: Vec<String> = c.reasons.iter().map(name_of).collect();
         println!(
-            "  possible duplicate {}: score {}, {:?}",
-            c.patient, c.score, c.reasons
+            "  possible duplicate: {} (score {}: {})",
+            c.patient,
+            c.score,
+            reasons.join(", ")
         );
     }
-    let merged = engine.merge_patients("pat-dev", &dev.patient.id, now)?;
+    notifications(engine);
+
+    let at = clock.later(10);
+    step(
+        engine,
+        at,
+        "Staff merge the new profile into the existing one",
+    );
+    let merged = engine.merge_patients("pat-dev", &dev.patient.id, at)?;
     println!(
-        "  merged {} into {}: {} link(s) moved; review queue: {}",
+        "  {} merged into {}: {} account link(s) moved; {} signup(s) waiting for review",
         merged.record.merged,
         merged.record.replaced_by,
         merged.links.len(),
         engine.review_queue().len()
     );
-    for n in engine.drain_outbox() {
-        println!(
-            "  #{} {:<16} → {}{}",
-            n.id,
-            n.kind.as_str(),
-            n.recipients.join(", "),
-            if n.token.is_some() {
-                " (with a link token)"
-            } else {
-                ""
-            }
-        );
-    }
-    println!("  journal: {} change(s) so far", engine.last_seq());
+    notifications(engine);
     Ok(())
 }
 
-/// A patient holds and books a time with Christine (pending: auto-accept is off), staff
-/// accept it with a note, a late cancellation is refused, a reschedule succeeds, and the
-/// outbox shows what the host would send.
-fn booking_lifecycle(
-    engine: &Engine,
-    christine: &Slots,
-    now: DateTime<Utc>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let service = "physio-followup-30";
-    let starts: Vec<DateTime<Utc>> = christine
-        .iter()
-        .map(|s| s.start().with_timezone(&Utc))
-        .filter(|s| *s > now + Duration::days(2))
-        .collect();
-    let first = *starts.first().ok_or("no slot with Christine")?;
-    let later = *starts
-        .iter()
-        .find(|s| **s >= first + Duration::hours(2))
-        .ok_or("no second slot with Christine")?;
-    let local = |t: DateTime<Utc>| {
-        t.with_timezone(&chrono_tz::America::Toronto)
-            .format("%a %Y-%m-%d %H:%M")
-            .to_string()
-    };
+/// Prints the heading of a story step with its wall time and zone in Toronto.
+fn step(engine: &Engine, at: DateTime<Utc>, what: &str) {
+    let name = zone_name(engine, "toronto");
+    let tz: Tz = name.parse().unwrap_or(Tz::UTC);
+    let t = at.with_timezone(&tz).format("%a %Y-%m-%d %H:%M");
+    println!("\n== {t} {name}: {what} ==");
+}
 
-    println!(
-        "\n== Chloe holds and books {} with Christine ==",
-        local(first)
-    );
-    let hold = engine.hold(
-        &HoldRequest::new(service, first)
-            .practitioner("christine")
-            .patient("pat-chloe"),
-        now,
-    )?;
-    println!(
-        "  hold {} until {}",
-        hold.id,
-        hold.expires_at.format("%H:%M UTC")
-    );
-    let mut request = BookRequest::from_hold("pat-chloe", &hold.id)
-        .consent()
-        .idempotency_key("chloe-web-1");
-    request.notes = Some("Left knee, follow-up".to_owned());
-    let booking = engine.book(&request, now + Duration::minutes(3))?;
-    let id = booking.appointment.id.clone();
-    println!(
-        "  booked {id}: status {:?}, consent version {:?}",
-        booking.appointment.status,
-        booking.details.consent.and_then(|c| c.version)
-    );
-    let retry = engine.book(&request, now + Duration::minutes(4))?;
-    println!(
-        "  retried with the same idempotency key: same booking {} ({} appointments in the engine)",
-        retry.appointment.id,
-        engine.appointment_count()
-    );
-
-    println!("\n== Staff accept it with a note ==");
-    let accepted = engine.accept(
-        &DecisionRequest::new(
-            &id,
-            Some("See you then. Please bring your referral letter."),
-        ),
-        now + Duration::hours(1),
-    )?;
-    println!("  {id}: {:?}", accepted.appointment.status);
-
-    println!("\n== Chloe tries to cancel 20 hours before ==");
-    let too_late = first - Duration::hours(20);
-    match engine.cancel(&CancelRequest::by_patient(&id), too_late) {
-        Ok(_) => println!("  cancelled (unexpected)"),
-        Err(e) => println!("  refused: {}: {}", e.code(), e.message()),
-    }
-
-    println!("\n== Chloe reschedules to {} instead ==", local(later));
-    let moved = engine.reschedule(
-        &RescheduleRequest::new(&id, later),
-        now + Duration::hours(2),
-    )?;
-    println!(
-        "  {id}: {} → {}, status {:?} (back to staff for acceptance)",
-        local(moved.before.start),
-        local(moved.after.appointment.start),
-        moved.after.appointment.status
-    );
-
-    println!("\n== Outbox (the host delivers these) ==");
+/// Drains the outbox and prints what the host would now deliver.
+fn notifications(engine: &Engine) {
     for n in engine.drain_outbox() {
-        println!(
-            "  #{} {:<16} → {}",
-            n.id,
-            n.kind.as_str(),
+        let to = if n.recipients.is_empty() {
+            "nobody (no address on file)".to_owned()
+        } else {
             n.recipients.join(", ")
-        );
+        };
+        let token = if n.token.is_some() {
+            " [carries a one-time link token]"
+        } else {
+            ""
+        };
+        println!("  notification #{} {} → {to}{token}", n.id, n.kind.as_str());
     }
-    println!("  journal: {} change(s) so far", engine.last_seq());
+}
+
+/// Prints a refused operation: its stable code and its message.
+fn print_refusal(e: &Error) {
+    println!("  refused with {}:", e.code());
+    println!("      {}", e.message());
+}
+
+/// Prints the configuration warnings, one per line; for a service no one can offer, one
+/// line per practitioner and reason.
+fn print_warnings(engine: &Engine) -> DemoResult {
+    for w in engine.warnings() {
+        let service = w
+            .path
+            .strip_prefix("services[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| engine.config().services.get(i));
+        match service {
+            Some(service) => {
+                println!(
+                    "  warning at {}: portal service `{}` can never be offered online:",
+                    w.path, service.id
+                );
+                for r in engine.service_report(&service.id)?.not_offered_by {
+                    println!(
+                        "      - {}: {}: {}",
+                        r.practitioner,
+                        rule_label(r.reason.rule),
+                        r.reason.message
+                    );
+                }
+            }
+            None => {
+                println!("  warning at {}:", w.path);
+                println!("      {}", w.message);
+            }
+        }
+    }
     Ok(())
 }
 
-/// Prints the slots per local day and clinic, with the candidate count for no preference.
-fn print_week(slots: &Slots, show_candidates: bool) {
-    let mut days: BTreeMap<(NaiveDate, String), Vec<String>> = BTreeMap::new();
+/// Prints the slots per local day and clinic, in the clinic's zone; with
+/// `show_candidates`, how many practitioners can take each start.
+fn print_week(engine: &Engine, slots: &Slots, show_candidates: bool) {
+    let mut days: BTreeMap<(NaiveDate, String), (String, Vec<String>)> = BTreeMap::new();
     for slot in slots.iter() {
         let start = slot.start();
-        let key = (start.date_naive(), slot.clinic().to_owned());
         let label = if show_candidates {
-            format!("{}({})", start.format("%H:%M"), slot.practitioners().len())
+            format!("{} [{}]", start.format("%H:%M"), slot.practitioners().len())
         } else {
             start.format("%H:%M").to_string()
         };
-        days.entry(key).or_default().push(label);
+        let entry = days
+            .entry((start.date_naive(), slot.clinic().to_owned()))
+            .or_insert_with(|| (start.format("%:z").to_string(), Vec::new()));
+        entry.1.push(label);
     }
-    for ((day, clinic), times) in &days {
-        let offset = slots
-            .iter()
-            .find(|s| s.clinic() == clinic && s.start().date_naive() == *day)
-            .map(|s| s.start().format("%:z").to_string())
-            .unwrap_or_default();
-        let day = day.format("%a %Y-%m-%d");
-        println!("  {day} {clinic:<9} ({offset}) {} slot(s)", times.len());
-        for chunk in times.chunks(12) {
-            println!("      {}", chunk.join(" "));
+    for ((day, clinic), (offset, times)) in &days {
+        println!(
+            "  {} at {clinic} ({}, UTC{offset}): {} start(s)",
+            day.format("%a %Y-%m-%d"),
+            zone_name(engine, clinic),
+            times.len()
+        );
+        let per_line = if show_candidates { 9 } else { 12 };
+        for chunk in times.chunks(per_line) {
+            println!("      {}", chunk.join("  "));
         }
     }
     if days.is_empty() {
         println!("  (nothing online)");
     }
     println!("  total: {} slot(s)", slots.len());
+}
+
+/// The IANA zone name of a clinic, e.g. `America/Toronto`.
+fn zone_name<'a>(engine: &'a Engine, clinic: &str) -> &'a str {
+    engine
+        .config()
+        .clinics
+        .iter()
+        .find(|c| c.id == clinic)
+        .map_or("UTC", |c| c.time_zone.as_str())
+}
+
+/// An instant as a wall time in the clinic's zone, with the zone named:
+/// `Wed 2027-03-10 09:15 America/Toronto (UTC-05:00)`.
+fn local(engine: &Engine, clinic: &str, at: DateTime<Utc>) -> String {
+    let name = zone_name(engine, clinic);
+    let tz: Tz = name.parse().unwrap_or(Tz::UTC);
+    let t = at.with_timezone(&tz);
+    format!(
+        "{} {name} (UTC{})",
+        t.format("%a %Y-%m-%d %H:%M"),
+        t.format("%:z")
+    )
+}
+
+/// The name of an availability rule, as the documentation gives it (docs/rules.md).
+fn rule_label(rule: u8) -> String {
+    let name = match rule {
+        1 => "portal on",
+        2 => "service online",
+        3 => "practitioner online",
+        4 => "schedule-type chain",
+        5 => "availability records",
+        6 => "portal blocks",
+        7 => "closures",
+        8 => "booking window",
+        9 => "start grid",
+        10 => "capacity",
+        11 => "time zones",
+        12 => "no preference",
+        _ => "unknown rule",
+    };
+    format!("rule {rule} ({name})")
+}
+
+/// A value's JSON name, e.g. `pending` for `AppointmentStatus::Pending` or `same_email`
+/// for `DuplicateReason::SameEmail`.
+fn name_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".to_owned(),
+    }
 }

@@ -16,8 +16,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "Rust tests"
 cargo test --workspace --locked
 
-step "benchmarks build (criterion, not run)"
-cargo bench --workspace --locked --no-run
+# The benches are built in the test profile, reusing the artifacts of the test step: a
+# release build of them (`cargo bench --no-run`) would compile everything a second time.
+step "benchmarks build (criterion, test profile, not run)"
+cargo test --workspace --locked --benches --no-run
 
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
