@@ -461,13 +461,14 @@ fn print_refusal(e: &Error) {
 /// Prints the configuration warnings, one per line; for a service no one can offer, one
 /// line per practitioner and reason.
 fn print_warnings(engine: &Engine) -> DemoResult {
+    let config = engine.config();
     for w in engine.warnings() {
         let service = w
             .path
             .strip_prefix("services[")
             .and_then(|rest| rest.strip_suffix(']'))
             .and_then(|i| i.parse::<usize>().ok())
-            .and_then(|i| engine.config().services.get(i));
+            .and_then(|i| config.services.get(i));
         match service {
             Some(service) => {
                 println!(
@@ -527,13 +528,13 @@ fn print_week(engine: &Engine, slots: &Slots, show_candidates: bool) {
 }
 
 /// The IANA zone name of a clinic, e.g. `America/Toronto`.
-fn zone_name<'a>(engine: &'a Engine, clinic: &str) -> &'a str {
+fn zone_name(engine: &Engine, clinic: &str) -> String {
     engine
         .config()
         .clinics
         .iter()
         .find(|c| c.id == clinic)
-        .map_or("UTC", |c| c.time_zone.as_str())
+        .map_or_else(|| "UTC".to_owned(), |c| c.time_zone.clone())
 }
 
 /// An instant as a wall time in the clinic's zone, with the zone named:

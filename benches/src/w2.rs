@@ -138,7 +138,7 @@ pub fn home_of(h: usize) -> usize {
 /// practitioners with `h % 7 == 0` spend Tuesdays and Thursdays at the other Toronto clinic.
 pub fn clinic_on(h: usize, weekday: usize) -> usize {
     let home = home_of(h);
-    if home < 2 && h % 7 == 0 && (weekday == 1 || weekday == 3) {
+    if home < 2 && h.is_multiple_of(7) && (weekday == 1 || weekday == 3) {
         1 - home
     } else {
         home
@@ -147,13 +147,13 @@ pub fn clinic_on(h: usize, weekday: usize) -> usize {
 
 /// Whether practitioner `h` has portal blocks (the even-numbered half).
 pub fn has_portal_blocks(h: usize) -> bool {
-    h % 2 == 0
+    h.is_multiple_of(2)
 }
 
 /// The schedule types assigned to practitioner `h`.
 pub fn schedule_types_of(h: usize) -> Vec<&'static str> {
     match kind_of(h) {
-        "physio" if h % 4 == 0 => vec!["treatment", "assessment", "telehealth"],
+        "physio" if h.is_multiple_of(4) => vec!["treatment", "assessment", "telehealth"],
         "physio" | "chiro" => vec!["treatment", "assessment"],
         "rmt" => vec!["massage"],
         _ => vec!["group", "treatment"],
@@ -233,7 +233,7 @@ fn blocks_of(h: usize, reduced: bool) -> (Vec<Value>, Vec<Value>) {
             portal.push(block(wd, afternoon.0, afternoon.1, pm, clinic));
         }
     }
-    if h % 6 == 0 {
+    if h.is_multiple_of(6) {
         let am = if kind == "rmt" {
             "massage"
         } else if kind == "kin" {

@@ -837,8 +837,8 @@ pub(crate) fn grid_step(practice: &Practice, service: &CService) -> (u32, bool) 
 /// Rule 9: whether wall minute `m` is on the start grid of a block starting at `block_start`.
 pub(crate) fn on_grid(m: u32, block_start: u32, step: (u32, bool)) -> bool {
     match step {
-        (n, true) => m % n == 0,
-        (d, false) => m >= block_start && (m - block_start) % d == 0,
+        (n, true) => m.is_multiple_of(n),
+        (d, false) => m >= block_start && (m - block_start).is_multiple_of(d),
     }
 }
 

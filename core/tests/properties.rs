@@ -541,8 +541,10 @@ impl Model {
             return None;
         }
         let on_grid = match GRIDS[c.grid] {
-            Some(n) => minute % n == 0,
-            None => minute >= block.wall_start && (minute - block.wall_start) % c.duration == 0,
+            Some(n) => minute.is_multiple_of(n),
+            None => {
+                minute >= block.wall_start && (minute - block.wall_start).is_multiple_of(c.duration)
+            }
         };
         if !on_grid {
             return None;
