@@ -13,7 +13,7 @@
 //! `slot_mode` is practice-wide. W2 uses `slot_mode = "portal_blocks"` with
 //! `empty_portal_day = "standard"`: the even-numbered practitioners have portal blocks on
 //! every working day (only those are bookable online), the odd-numbered ones have none, so
-//! each of their working days is bookable in full (DESIGN §4 rule 6). The engine warns about
+//! each of their working days is bookable in full (rule 6 (portal blocks)). The engine warns about
 //! every such (record, weekday); those warnings are expected and are the only ones.
 //!
 //! # Window

@@ -1,4 +1,4 @@
-//! Portal accounts and their links to patients (DESIGN §6).
+//! Portal accounts and their links to patients (docs/accounts.md).
 //!
 //! An [`Account`] logs in with a username (normally an e-mail; compared as described in
 //! [`crate::credentials`]) and a password stored only as an Argon2id PHC string. It reaches
@@ -51,10 +51,10 @@ use crate::model::Appointment;
 use crate::outbox::{NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
-/// How long a password-reset token stays valid, in minutes (DESIGN §6: short expiry).
+/// How long a password-reset token stays valid, in minutes (docs/accounts.md: short expiry).
 pub const RESET_TTL_MINUTES: i64 = 60;
 
-/// A portal account (DESIGN §6). Its `Debug` never shows the password hash.
+/// A portal account (docs/accounts.md). Its `Debug` never shows the password hash.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
@@ -86,7 +86,7 @@ impl Account {
     }
 }
 
-/// How an account relates to a patient (DESIGN §6).
+/// How an account relates to a patient (docs/accounts.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Relationship {
@@ -110,7 +110,7 @@ impl Relationship {
     }
 }
 
-/// A link from an account to a patient it may act for (DESIGN §6).
+/// A link from an account to a patient it may act for (docs/accounts.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountLink {
@@ -141,7 +141,7 @@ impl AccountLink {
     }
 }
 
-/// A pending password reset: only the token's digest is kept (DESIGN §6).
+/// A pending password reset: only the token's digest is kept (docs/accounts.md).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetToken {
@@ -165,7 +165,7 @@ impl fmt::Debug for ResetToken {
     }
 }
 
-/// Staff create an account by hand (DESIGN §6, manual accounts).
+/// Staff create an account by hand (docs/accounts.md, manual accounts).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAccount {
     /// The account id; absent: generated (`acct-N`).
@@ -303,14 +303,14 @@ pub(crate) fn check_account_identity(state: &State, account: &Account) -> Result
 fn bad_credentials() -> Error {
     Error::new(
         ErrorCode::CredentialsInvalid,
-        "the username or password is wrong (DESIGN §6)",
+        "the username or password is wrong (see docs/accounts.md)",
     )
 }
 
 impl Engine {
     // -- lookups and indexes -------------------------------------------------------------
 
-    /// DESIGN §6 authorization: `None` is the trusted staff side; `Some(actor)` needs an
+    /// docs/accounts.md, authorization: `None` is the trusted staff side; `Some(actor)` needs an
     /// active link from that account to `patient`.
     pub(crate) fn authorize(
         &self,
@@ -332,12 +332,12 @@ impl Engine {
         } else {
             Err(Error::new(
                 ErrorCode::NotAuthorized,
-                format!("account `{actor}` has no active link to patient `{patient}` (DESIGN §6)"),
+                format!("account `{actor}` has no active link to patient `{patient}` (see docs/accounts.md)"),
             ))
         }
     }
 
-    /// DESIGN §6 for an existing appointment: the actor needs an active link to its
+    /// docs/accounts.md for an existing appointment: the actor needs an active link to its
     /// patient; an appointment without a patient is staff-only. An unknown appointment is
     /// `not_found`.
     pub(crate) fn authorize_appointment(
@@ -356,13 +356,13 @@ impl Engine {
                 ErrorCode::NotAuthorized,
                 format!(
                     "appointment `{appointment}` has no patient; only staff can change it \
-                     (DESIGN §6)"
+                     (see docs/accounts.md)"
                 ),
             )),
         }
     }
 
-    /// DESIGN §6 for a search: a query with an actor must name a patient linked to it.
+    /// docs/accounts.md, for a search: a query with an actor must name a patient linked to it.
     pub(crate) fn authorize_query(&self, state: &State, query: &crate::SlotQuery) -> Result<()> {
         let Some(actor) = &query.actor else {
             return Ok(());
@@ -370,7 +370,7 @@ impl Engine {
         let patient = query.patient.as_deref().ok_or_else(|| {
             Error::new(
                 ErrorCode::NotAuthorized,
-                format!("account `{actor}` must name the patient it searches for (DESIGN §6)"),
+                format!("account `{actor}` must name the patient it searches for (see docs/accounts.md)"),
             )
         })?;
         self.authorize(state, Some(actor), patient)
@@ -421,7 +421,7 @@ impl Engine {
                 return Err(Error::invalid_input(format!(
                     "account `{account}` is already the self account of patient `{}`; an \
                      account is self for one patient and guardian or carer for others \
-                     (DESIGN §6)",
+                     (see docs/accounts.md)",
                     mine.patient
                 )));
             }
@@ -432,7 +432,7 @@ impl Engine {
             {
                 return Err(Error::invalid_input(format!(
                     "patient `{patient}` already has a self account (`{}`); a patient has at \
-                     most one (DESIGN §6)",
+                     most one (see docs/accounts.md)",
                     other.account
                 )));
             }
@@ -452,7 +452,7 @@ impl Engine {
 
     // -- accounts ------------------------------------------------------------------------
 
-    /// Staff create an account with a username and password (DESIGN §6, manual accounts),
+    /// Staff create an account with a username and password (docs/accounts.md, manual accounts),
     /// optionally linked to a patient. `email_in_use` when the username or a look-alike is
     /// taken, or is another account's id; `duplicate_id` when the id is taken or is (or
     /// looks like) another account's username (see the [module documentation](self)).
@@ -530,7 +530,7 @@ impl Engine {
         self.read().accounts.values().cloned().collect()
     }
 
-    /// Logs in (DESIGN §6): the account, or `credentials_invalid` — the same error, after
+    /// Logs in (docs/accounts.md): the account, or `credentials_invalid` — the same error, after
     /// the same work, for an unknown username and a wrong password. When the stored hash
     /// is weaker than the current Argon2id parameters it is replaced (journaled).
     pub fn login(
@@ -768,7 +768,7 @@ impl Engine {
 
     // -- password reset ------------------------------------------------------------------
 
-    /// Asks for a password reset (DESIGN §6). The outcome is `Ok(())` whether or not the
+    /// Asks for a password reset (docs/accounts.md). The outcome is `Ok(())` whether or not the
     /// username exists (and for a username that is not an e-mail, which cannot reset).
     /// When it exists and is an e-mail, a single-use token valid for
     /// [`RESET_TTL_MINUTES`] replaces any earlier one and goes, through the outbox
@@ -836,14 +836,14 @@ impl Engine {
         let reset = found.ok_or_else(|| {
             Error::new(
                 ErrorCode::InvitationInvalid,
-                "the password-reset link is unknown, used or replaced (DESIGN §6)",
+                "the password-reset link is unknown, used or replaced (see docs/accounts.md)",
             )
         })?;
         if now >= reset.expires_at {
             return Err(Error::new(
                 ErrorCode::InvitationExpired,
                 format!(
-                    "the password-reset link expired at {} (DESIGN §6)",
+                    "the password-reset link expired at {} (see docs/accounts.md)",
                     reset.expires_at.to_rfc3339()
                 ),
             ));

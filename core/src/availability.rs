@@ -1,4 +1,4 @@
-//! Slot search: which starts a portal user may book (DESIGN §4, rules 1–12).
+//! Slot search: which starts a portal user may book (rules 1–12 of docs/rules.md).
 //!
 //! Each rule is decided by one function here; [`crate::explain`] calls the same functions
 //! to say which rule refuses a start, so the two can never disagree.
@@ -67,7 +67,7 @@ pub const MAX_SLOT_LIMIT: u32 = 100_000;
 pub struct SlotQuery {
     /// The service to book.
     pub service: String,
-    /// A named practitioner; absent: no preference (DESIGN §4 rule 12).
+    /// A named practitioner; absent: no preference (rule 12 (no preference)).
     #[serde(default)]
     pub practitioner: Option<String>,
     /// Only this clinic.
@@ -83,7 +83,7 @@ pub struct SlotQuery {
     /// The patient booking, for their practitioner restrictions.
     #[serde(default)]
     pub patient: Option<String>,
-    /// The portal account searching (DESIGN §6): it must name `patient` and have an active
+    /// The portal account searching (docs/accounts.md): it must name `patient` and have an active
     /// link to them (`not_authorized` otherwise). `None`: the host's trusted side, or an
     /// anonymous search without a patient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,7 +151,7 @@ impl SlotQuery {
         self
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> SlotQuery {
         self.actor = Some(account.into());
         self
@@ -428,10 +428,30 @@ impl Serialize for Slots {
 // The rules, one function each.
 // ---------------------------------------------------------------------------------------
 
-/// Why a rule refuses: its DESIGN §4 number, the entity at fault, and a sentence.
+/// The name of availability rule `rule` (1–12) as docs/rules.md gives it, e.g.
+/// `"capacity"` for rule 10.
+pub(crate) fn rule_name(rule: u8) -> &'static str {
+    match rule {
+        1 => "portal on",
+        2 => "service online",
+        3 => "practitioner online",
+        4 => "schedule-type chain",
+        5 => "availability records",
+        6 => "portal blocks",
+        7 => "closures",
+        8 => "booking window",
+        9 => "start grid",
+        10 => "capacity",
+        11 => "time zones",
+        12 => "no preference",
+        _ => "unknown rule",
+    }
+}
+
+/// Why a rule refuses: its number in docs/rules.md, the entity at fault, and a sentence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
-    /// The DESIGN §4 rule number (1–12).
+    /// The rule number (1–12), as in docs/rules.md.
     pub rule: u8,
     /// The entity at fault, e.g. `practitioner dr-lee`.
     pub entity: String,
@@ -1193,7 +1213,7 @@ fn record_index_on(pr: &CPractitioner, date: NaiveDate) -> Option<usize> {
     pr.records[ri].covers(date).then_some(ri)
 }
 
-/// Runs a slot query (DESIGN §4).
+/// Runs a slot query (docs/rules.md).
 ///
 /// Errors: bad input (unknown ids: `not_found`; dates outside 1900-01-01 to 9999-12-31, a
 /// range beyond [`MAX_QUERY_DAYS`], a limit outside 1 to [`MAX_SLOT_LIMIT`]:

@@ -1,9 +1,9 @@
-//! The booking lifecycle and its clinic policies (DESIGN §5): hold, book, accept, decline,
+//! The booking lifecycle and its clinic policies (docs/booking.md): hold, book, accept, decline,
 //! cancel, reschedule — each one atomic step under the engine's lock.
 //!
-//! Availability is never decided here: every portal operation re-runs the DESIGN §4 rule
+//! Availability is never decided here: every portal operation re-runs the availability rule
 //! walk of [`crate::explain`] at the request's `now` and maps the refusing rule to an error
-//! code (`refusal_error`). The clinic policies of §5 (auto-accept, consent, patient
+//! code (`refusal_error`). The clinic policies of docs/booking.md (auto-accept, consent, patient
 //! limits, the cancel window, staff overrides) each live in one function of the `policy`
 //! module.
 
@@ -28,7 +28,7 @@ use crate::{Engine, Error, ErrorCode, Result};
 // Records.
 // ---------------------------------------------------------------------------------------
 
-/// A scheduling consent a patient accepted (DESIGN §5, book).
+/// A scheduling consent a patient accepted (docs/booking.md, book).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRecord {
@@ -39,7 +39,7 @@ pub struct ConsentRecord {
     pub accepted_at: DateTime<Utc>,
 }
 
-/// A start held for a patient while they confirm (DESIGN §5, hold). It occupies capacity
+/// A start held for a patient while they confirm (docs/booking.md, hold). It occupies capacity
 /// like a pending booking until `expires_at`; from then on it occupies nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,7 +126,7 @@ pub struct BookingDetails {
     pub late_cancel_fee: bool,
     /// The start before the last reschedule.
     pub rescheduled_from: Option<DateTime<Utc>>,
-    /// Staff put this appointment where capacity was already full (DESIGN §5: staff may
+    /// Staff put this appointment where capacity was already full (docs/booking.md: staff may
     /// exceed capacity; the engine records it).
     pub capacity_override: bool,
 }
@@ -162,7 +162,7 @@ pub struct RescheduleOutcome {
     pub after: Booking,
 }
 
-/// A first outcome kept for an idempotency key (DESIGN §1, host identifiers).
+/// A first outcome kept for an idempotency key (docs/booking.md, idempotency).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Outcome {
@@ -194,10 +194,10 @@ pub struct IdempotencyEntry {
 }
 
 // ---------------------------------------------------------------------------------------
-// Requests. Each is a struct so that the `actor` of DESIGN §6 can be added as a field.
+// Requests. Each is a struct so that the `actor` of docs/accounts.md can be added as a field.
 // ---------------------------------------------------------------------------------------
 
-/// Ask to hold a start (DESIGN §5, hold).
+/// Ask to hold a start (docs/booking.md, hold).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
@@ -220,7 +220,7 @@ pub struct HoldRequest {
     /// Telehealth time.
     #[serde(default)]
     pub telehealth: bool,
-    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// The portal account acting (docs/accounts.md): it needs an active link to the patient
     /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -267,7 +267,7 @@ impl HoldRequest {
         self
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> HoldRequest {
         self.actor = Some(account.into());
         self
@@ -302,7 +302,7 @@ impl ReleaseHoldRequest {
     }
 }
 
-/// Ask to book (DESIGN §5, book): either a start directly (`service` and `start`), or a
+/// Ask to book (docs/booking.md, book): either a start directly (`service` and `start`), or a
 /// hold (`hold`), which fixes service, practitioner, clinic, start and telehealth — the
 /// request may repeat them, but they must match.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,7 +340,7 @@ pub struct BookRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// The portal account acting (docs/accounts.md): it needs an active link to the patient
     /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -413,14 +413,14 @@ impl BookRequest {
         self
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> BookRequest {
         self.actor = Some(account.into());
         self
     }
 }
 
-/// A staff decision on a pending request (DESIGN §5).
+/// A staff decision on a pending request (docs/booking.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
@@ -441,7 +441,7 @@ impl DecisionRequest {
     }
 }
 
-/// Ask to cancel (DESIGN §5, cancel).
+/// Ask to cancel (docs/booking.md, cancel).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
@@ -455,7 +455,7 @@ pub struct CancelRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// The portal account acting (DESIGN §6): only with `by: patient`, and it needs an
+    /// The portal account acting (docs/accounts.md): only with `by: patient`, and it needs an
     /// active link to the appointment's patient. `None`: the host's trusted side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -490,14 +490,14 @@ impl CancelRequest {
         self
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> CancelRequest {
         self.actor = Some(account.into());
         self
     }
 }
 
-/// Ask to move an appointment (DESIGN §5, reschedule): same id, service and patient.
+/// Ask to move an appointment (docs/booking.md, reschedule): same id, service and patient.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
@@ -514,7 +514,7 @@ pub struct RescheduleRequest {
     /// Retries with the same key and arguments return the first outcome.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// The portal account acting (docs/accounts.md): it needs an active link to the patient
     /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -542,7 +542,7 @@ impl RescheduleRequest {
         self
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> RescheduleRequest {
         self.actor = Some(account.into());
         self
@@ -553,7 +553,7 @@ impl RescheduleRequest {
 // Rules and policies.
 // ---------------------------------------------------------------------------------------
 
-/// The error for a DESIGN §4 refusal at booking time: rule 1 → `portal_disabled`, rule 8 →
+/// The error for an availability-rule refusal at booking time: rule 1 → `portal_disabled`, rule 8 →
 /// `outside_booking_window`, rule 10 → `capacity_full`, any other → `slot_unavailable`; the
 /// message carries the rule number and explain's sentence.
 pub(crate) fn refusal_error(refusal: &Refusal) -> Error {
@@ -565,11 +565,16 @@ pub(crate) fn refusal_error(refusal: &Refusal) -> Error {
     };
     Error::new(
         code,
-        format!("DESIGN §4 rule {}: {}", refusal.rule, refusal.message),
+        format!(
+            "rule {} ({}): {}",
+            refusal.rule,
+            crate::availability::rule_name(refusal.rule),
+            refusal.message
+        ),
     )
 }
 
-/// Where a request lands after the §4 rule walk.
+/// Where a request lands after the availability-rule walk.
 #[derive(Clone, Debug)]
 pub(crate) struct Placed {
     pub(crate) practitioner: Ix,
@@ -590,7 +595,7 @@ pub(crate) struct Want<'a> {
 }
 
 impl Engine {
-    /// DESIGN §4 at booking time: every rule re-checked at `now` through explain's rule
+    /// The availability rules (docs/rules.md) at booking time: every rule re-checked at `now` through explain's rule
     /// walk; with no preference, the candidate chosen per rule 12 (fewest occupying
     /// appointments that local day, then configuration order).
     pub(crate) fn place(
@@ -920,7 +925,7 @@ impl Engine {
 
     // -- operations ----------------------------------------------------------------------
 
-    /// Holds a start for `portal.scheduling.hold_minutes` (DESIGN §5, hold): every §4 rule
+    /// Holds a start for `portal.scheduling.hold_minutes` (docs/booking.md, hold): every availability rule
     /// must hold at `now`; the hold then occupies capacity like a pending booking until
     /// `expires_at`, and frees it by itself after.
     pub fn hold(&self, request: &HoldRequest, now: DateTime<Utc>) -> Result<Hold> {
@@ -931,7 +936,7 @@ impl Engine {
             let patient = request.patient.as_deref().ok_or_else(|| {
                 Error::new(
                     ErrorCode::NotAuthorized,
-                    format!("account `{actor}` must name the patient it holds for (DESIGN §6)"),
+                    format!("account `{actor}` must name the patient it holds for (see docs/accounts.md)"),
                 )
             })?;
             self.authorize(state, Some(actor), patient)?;
@@ -998,7 +1003,7 @@ impl Engine {
 
     /// Releases a hold before it expires (the patient walked away explicitly). With an
     /// `actor` (a portal account), the account needs an active link to the hold's patient
-    /// (DESIGN §6); a hold held for no patient can then only be released by staff (`None`).
+    /// (docs/accounts.md); a hold held for no patient can then only be released by staff (`None`).
     pub fn release_hold(&self, request: &ReleaseHoldRequest) -> Result<Hold> {
         let (id, actor) = (request.hold.as_str(), request.actor.as_deref());
         let mut state = self.write();
@@ -1014,7 +1019,7 @@ impl Engine {
                 return Err(Error::new(
                     ErrorCode::NotAuthorized,
                     format!(
-                        "hold `{id}` is held for no patient; account `{actor}` cannot release                          it (DESIGN §6)"
+                        "hold `{id}` is held for no patient; account `{actor}` cannot release                          it (see docs/accounts.md)"
                     ),
                 ))
             }
@@ -1049,7 +1054,7 @@ impl Engine {
             .ok_or_else(|| Error::not_found("hold", id))
     }
 
-    /// Books in the portal (DESIGN §5, book): every §4 rule at `now` (through explain's
+    /// Books in the portal (docs/booking.md, book): every availability rule at `now` (through explain's
     /// rule walk), consent, patient limits; `booked` with `auto_accept`, else `pending`.
     /// From a hold, converts it (`hold_expired` once it is past its expiry). With an
     /// idempotency key, a retry returns the first outcome.
@@ -1076,7 +1081,7 @@ impl Engine {
     /// let booking = engine.book(&request, now)?;
     /// assert_eq!(booking.appointment.status, AppointmentStatus::Pending); // auto_accept off
     ///
-    /// // The start is taken now: DESIGN §4 rule 10.
+    /// // The start is taken now: rule 10 (capacity).
     /// let again = engine.book(&request, now).unwrap_err();
     /// assert_eq!(again.code(), ErrorCode::CapacityFull);
     ///
@@ -1317,13 +1322,13 @@ impl Engine {
         }
     }
 
-    /// Staff accept a pending request (DESIGN §5): `pending` → `booked`, with an optional
+    /// Staff accept a pending request (docs/booking.md): `pending` → `booked`, with an optional
     /// note sent to the patient. Anything but `pending` is `invalid_transition`.
     pub fn accept(&self, request: &DecisionRequest, now: DateTime<Utc>) -> Result<Booking> {
         self.decide(request, AppointmentStatus::Booked, now)
     }
 
-    /// Staff decline a pending request (DESIGN §5): `pending` → `declined`, with an
+    /// Staff decline a pending request (docs/booking.md): `pending` → `declined`, with an
     /// optional note sent to the patient; the slot is freed.
     pub fn decline(&self, request: &DecisionRequest, now: DateTime<Utc>) -> Result<Booking> {
         self.decide(request, AppointmentStatus::Declined, now)
@@ -1347,7 +1352,7 @@ impl Engine {
             return Err(Error::new(
                 ErrorCode::InvalidTransition,
                 format!(
-                    "appointment `{}` is {}; only a pending request can be {} (DESIGN §5)",
+                    "appointment `{}` is {}; only a pending request can be {} (see docs/booking.md)",
                     old.id,
                     status_name(old.status),
                     if to == AppointmentStatus::Booked {
@@ -1398,7 +1403,7 @@ impl Engine {
         })
     }
 
-    /// Cancels (DESIGN §5, cancel). A patient may cancel only when `allow_patient_cancel`
+    /// Cancels (docs/booking.md, cancel). A patient may cancel only when `allow_patient_cancel`
     /// and `now ≤ start − min_hours_before_cancel` (`cancel_window_closed` otherwise); the
     /// outcome says whether the late-cancel fee applies. Staff may cancel at any time, with
     /// a reason. Only `pending` and `booked` appointments can be cancelled.
@@ -1410,7 +1415,7 @@ impl Engine {
             if request.by != Canceller::Patient {
                 return Err(Error::new(
                     ErrorCode::NotAuthorized,
-                    format!("account `{actor}` cannot cancel as staff (DESIGN §6)"),
+                    format!("account `{actor}` cannot cancel as staff (see docs/accounts.md)"),
                 ));
             }
             self.authorize_appointment(state, actor, &request.appointment)?;
@@ -1504,7 +1509,7 @@ impl Engine {
         Ok(outcome)
     }
 
-    /// Moves an appointment (DESIGN §5, reschedule): the patient's cancel rules for the old
+    /// Moves an appointment (docs/booking.md, reschedule): the patient's cancel rules for the old
     /// time plus every booking rule for the new one, in one atomic step; on failure nothing
     /// changes. The appointment keeps its id, service and patient; its status follows
     /// `auto_accept` again. Consent given at booking is not asked again.
@@ -1728,7 +1733,7 @@ fn fingerprint<T: Serialize + Clone>(
     format!("{op}:{}", serde_json::to_string(&r).unwrap_or_default())
 }
 
-/// The appointment `id`, which must be pending or booked to be `verb` (DESIGN §5):
+/// The appointment `id`, which must be pending or booked to be `verb` (docs/booking.md):
 /// `not_found` or `invalid_transition` otherwise.
 fn occupying_appointment(state: &State, id: &str, verb: &str) -> Result<Appointment> {
     let old = state
@@ -1741,7 +1746,7 @@ fn occupying_appointment(state: &State, id: &str, verb: &str) -> Result<Appointm
             ErrorCode::InvalidTransition,
             format!(
                 "appointment `{}` is {}; only pending or booked appointments can be {verb} \
-                 (DESIGN §5)",
+                 (see docs/booking.md)",
                 old.id,
                 status_name(old.status)
             ),

@@ -1,4 +1,4 @@
-//! The practice configuration: what the clinic systems call settings (DESIGN §3).
+//! The practice configuration: what the clinic systems call settings (docs/configuration.md).
 //!
 //! Every type deserializes from JSON with unknown fields rejected, so a misspelt setting is an
 //! error instead of a silently ignored default. [`crate::validate`] checks the meaning.
@@ -159,7 +159,7 @@ impl Default for PortalSettings {
     }
 }
 
-/// Which part of a working block is bookable online (DESIGN §4 rule 6).
+/// Which part of a working block is bookable online (rule 6 (portal blocks)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotMode {
@@ -171,7 +171,7 @@ pub enum SlotMode {
 }
 
 /// What a working day with standard blocks but no portal blocks offers in
-/// `portal_blocks` mode (DESIGN §4 rule 6).
+/// `portal_blocks` mode (rule 6 (portal blocks)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmptyPortalDay {
@@ -182,7 +182,7 @@ pub enum EmptyPortalDay {
     Standard,
 }
 
-/// Booking policies (DESIGN §3, §4, §5).
+/// Booking policies (docs/configuration.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulingSettings {
@@ -401,7 +401,7 @@ pub struct Practitioner {
     pub availability: Vec<AvailabilityRecord>,
 }
 
-/// An availability record: a date range and weekly blocks (DESIGN §4 rule 5).
+/// An availability record: a date range and weekly blocks (rule 5 (availability records)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityRecord {
@@ -476,7 +476,7 @@ pub struct Service {
     pub price_cents: Option<u64>,
 }
 
-/// A closure: clinic closure, stat holiday or practitioner time off (DESIGN §4 rule 7).
+/// A closure: clinic closure, stat holiday or practitioner time off (rule 7 (closures)).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Closure {

@@ -1,4 +1,4 @@
-//! Credentials (DESIGN §6): how usernames are compared, how passwords are hashed and
+//! Credentials (docs/accounts.md): how usernames are compared, how passwords are hashed and
 //! verified, and how one-time link tokens are made, stored and checked.
 //!
 //! # Usernames
@@ -305,7 +305,7 @@ impl Password {
         }
         if chars < MIN_PASSWORD_CHARS {
             return Err(Error::invalid_input(format!(
-                "a password needs at least {MIN_PASSWORD_CHARS} characters (DESIGN §6)"
+                "a password needs at least {MIN_PASSWORD_CHARS} characters (see docs/accounts.md)"
             )));
         }
         Ok(n)
@@ -314,7 +314,7 @@ impl Password {
 
 fn too_long() -> Error {
     Error::invalid_input(format!(
-        "a password is at most {MAX_PASSWORD_CHARS} characters (DESIGN §6); it is never truncated"
+        "a password is at most {MAX_PASSWORD_CHARS} characters (see docs/accounts.md); it is never truncated"
     ))
 }
 
@@ -404,7 +404,7 @@ pub(crate) fn verify_password(password: &Password, stored: &str) -> Verified {
 }
 
 /// A verification that always fails and costs what a real one costs, for unknown
-/// usernames (DESIGN §6: a login's outcome and timing do not reveal whether a username
+/// usernames (docs/accounts.md: a login's outcome and timing do not reveal whether a username
 /// exists).
 pub(crate) fn dummy_verify() {
     static DUMMY: OnceLock<Option<String>> = OnceLock::new();

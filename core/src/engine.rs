@@ -1,4 +1,4 @@
-//! The engine: one per practice, shared across threads (DESIGN §1).
+//! The engine: one per practice, shared across threads (docs/persistence.md).
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -159,7 +159,7 @@ pub(crate) struct State {
     pub(crate) patients: HashMap<String, Patient>,
     pub(crate) appointments: Appointments,
     pub(crate) occupancy: Occupancy,
-    /// Appointment ids per patient id (DESIGN §5, patient limits).
+    /// Appointment ids per patient id (docs/booking.md, patient limits).
     pub(crate) patient_appointments: HashMap<String, BTreeSet<String>>,
     /// Portal details of appointments, by appointment id.
     pub(crate) bookings: BTreeMap<String, BookingDetails>,
@@ -178,7 +178,7 @@ pub(crate) struct State {
     /// Set while [`Engine::restore`] builds the state: appointments orphaned by an earlier
     /// reconfiguration are accepted (see `integrity::check_appointment`).
     pub(crate) restoring: bool,
-    /// Portal accounts by id (DESIGN §6).
+    /// Portal accounts by id (docs/accounts.md).
     pub(crate) accounts: BTreeMap<String, Account>,
     /// Account id by normalised username.
     pub(crate) usernames: HashMap<String, String>,
@@ -693,7 +693,7 @@ impl Engine {
 
     // -- availability --------------------------------------------------------------------
 
-    /// The starts a portal user may book (DESIGN §4), as of `now`.
+    /// The starts a portal user may book (docs/rules.md), as of `now`.
     pub fn search(&self, query: &SlotQuery, now: DateTime<Utc>) -> Result<Slots> {
         check_instant("now", now)?;
         let state = self.read();

@@ -1,5 +1,5 @@
 //! Errors: one type, a stable [`ErrorCode`], and a message that names the entity and the rule
-//! (DESIGN §7).
+//! (docs/errors.md).
 
 use std::fmt;
 
@@ -9,7 +9,7 @@ use crate::validate::Diagnostic;
 
 macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = $num:literal => $name:literal, )+) => {
-        /// The stable, append-only error codes of DESIGN §7.
+        /// The stable, append-only error codes of docs/errors.md.
         ///
         /// The numbers are part of the C ABI (`cp_status`): a code, once released, keeps its
         /// name and its number forever. `0` is reserved for success in the C ABI.

@@ -1,5 +1,5 @@
 //! Explain: why a start is or is not offered, and which practitioners can offer a service
-//! at all (DESIGN §4, "Explain").
+//! at all (docs/rules.md, "How explain decides").
 //!
 //! Every verdict comes from the same rule functions as the search in
 //! [`crate::availability`], applied in rule order; the first that fails is reported.
@@ -41,7 +41,7 @@ pub struct PractitionerVerdict {
 pub struct Explanation {
     /// Whether the start is offered.
     pub offered: bool,
-    /// The first failing DESIGN §4 rule (for no preference: the practitioner that came
+    /// The first failing availability rule (for no preference: the practitioner that came
     /// closest), when not offered.
     pub rule: Option<u8>,
     /// The entity at fault, when not offered.

@@ -1,4 +1,4 @@
-//! Portal invitations (DESIGN §6): `self` (to the patient's e-mail on file) or
+//! Portal invitations (docs/accounts.md): `self` (to the patient's e-mail on file) or
 //! `guardian`/`carer` (to any e-mail), and bulk invitations.
 //!
 //! The link token is 256 random bits (see [`crate::credentials`]); only its SHA-256 digest
@@ -77,7 +77,7 @@ impl Invitation {
     }
 }
 
-/// Ask to invite someone to the portal (DESIGN §6).
+/// Ask to invite someone to the portal (docs/accounts.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
@@ -126,7 +126,7 @@ pub struct IssuedInvitation {
     pub notification: u64,
 }
 
-/// Redeem an invitation (DESIGN §6).
+/// Redeem an invitation (docs/accounts.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AcceptInvitation {
     /// The token from the link.
@@ -208,7 +208,7 @@ pub struct BulkInviteReport {
 fn invalid_token() -> Error {
     Error::new(
         ErrorCode::InvitationInvalid,
-        "the invitation link is unknown, used or revoked (DESIGN §6)",
+        "the invitation link is unknown, used or revoked (see docs/accounts.md)",
     )
 }
 
@@ -353,7 +353,7 @@ impl Engine {
         })
     }
 
-    /// Invites someone to the portal (DESIGN §6). A self invitation goes to the patient's
+    /// Invites someone to the portal (docs/accounts.md). A self invitation goes to the patient's
     /// e-mail on file and is refused when the patient already has a self account; a
     /// guardian or carer invitation goes to any address. A live invitation for the same
     /// patient, relationship and address must be resent instead (`invalid_input`).
@@ -369,7 +369,7 @@ impl Engine {
             && self.has_self_account(state, &request.patient)
         {
             return Err(Error::invalid_input(format!(
-                "patient `{}` already has a self account (DESIGN §6)",
+                "patient `{}` already has a self account (see docs/accounts.md)",
                 request.patient
             )));
         }
@@ -497,7 +497,7 @@ impl Engine {
             .collect()
     }
 
-    /// Redeems an invitation (DESIGN §6): with a password, creates the account (username:
+    /// Redeems an invitation (docs/accounts.md): with a password, creates the account (username:
     /// the invitation's address; `email_in_use` if an account has it — the host should
     /// authenticate that account and pass it as `authenticated_account` — or if it is an
     /// account's id; `duplicate_id` when `account_id` is taken or is an account's
@@ -611,7 +611,7 @@ impl Engine {
         Ok(account)
     }
 
-    /// Bulk invite (DESIGN §6): a self invitation to every patient with a valid e-mail, no
+    /// Bulk invite (docs/accounts.md): a self invitation to every patient with a valid e-mail, no
     /// self account and no live invitation. Skipped patients are reported with the reason;
     /// an address shared by several patients is never invited in bulk (invite one and link
     /// the others as guardian). All invitations are one change.

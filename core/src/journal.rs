@@ -1,5 +1,4 @@
-//! Persistence: the journal of changes and the versioned snapshot (DESIGN §1, "The host
-//! owns storage").
+//! Persistence: the journal of changes and the versioned snapshot (docs/persistence.md).
 //!
 //! Every successful mutation is one [`Change`]: a gap-free sequence number and the state
 //! deltas it made (the resulting entities, never the command), so replaying a change is
@@ -113,7 +112,7 @@ pub enum Delta {
         /// The last drained id.
         through: u64,
     },
-    /// A portal account added or replaced (DESIGN §6; the password only as a PHC string).
+    /// A portal account added or replaced (docs/accounts.md; the password only as a PHC string).
     PutAccount {
         /// The account.
         account: Account,
@@ -483,7 +482,7 @@ impl Engine {
     }
 
     /// What a hold occupies: like a pending booking of its service (buffers included),
-    /// until it expires (DESIGN §5, holds).
+    /// until it expires (docs/booking.md, holds).
     fn hold_occupied(&self, practice: &Practice, hold: &Hold) -> Occupied {
         let (start, end) = (hold.start.timestamp(), hold.end.timestamp());
         let (start, end) = match practice.service_ix.get(&hold.service) {

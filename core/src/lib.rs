@@ -9,12 +9,12 @@
 //! [`Engine::search`] and [`Engine::explain`] with an explicit `now`. Nothing here does I/O
 //! or reads the clock.
 //!
-//! The availability rules are numbered as in the project's design (§4); each lives in one
+//! The availability rules are numbered as in docs/rules.md; each lives in one
 //! function of [`availability`], cited in its doc comment.
 //!
-//! The booking lifecycle (§5) lives in [`booking`] ([`Engine::hold`], [`Engine::book`],
+//! The booking lifecycle (docs/booking.md) lives in [`booking`] ([`Engine::hold`], [`Engine::book`],
 //! [`Engine::accept`], [`Engine::decline`], [`Engine::cancel`], [`Engine::reschedule`]) and
-//! [`program`]; portal accounts, invitations and family links (§6) in [`accounts`],
+//! [`program`]; portal accounts, invitations and family links (docs/accounts.md) in [`accounts`],
 //! [`credentials`], [`invitation`], [`signup`] and [`merge`]; notifications go to the [`outbox`]; every change is journaled and the whole
 //! state can be snapshotted ([`journal`]); staff reports are in [`report`].
 #![forbid(unsafe_code)]

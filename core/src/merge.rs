@@ -1,4 +1,4 @@
-//! Duplicate profiles and their merge (DESIGN §6).
+//! Duplicate profiles and their merge (docs/accounts.md).
 //!
 //! [`Engine::find_duplicates`] proposes existing patients that may be the same person as
 //! a given one, each with a score and the reasons:
@@ -171,7 +171,7 @@ fn reasons(p: &Patient, q: &Patient) -> Vec<DuplicateReason> {
 }
 
 impl Engine {
-    /// Existing patients that may be the same person as `patient` (DESIGN §6; the rules
+    /// Existing patients that may be the same person as `patient` (docs/accounts.md; the rules
     /// are in the [module documentation](crate::merge)), highest score first.
     pub fn find_duplicates(&self, patient: &str) -> Result<Vec<DuplicateCandidate>> {
         let state = self.read();
@@ -240,7 +240,7 @@ impl Engine {
             if a != b {
                 return Err(Error::invalid_input(format!(
                     "patients `{keep}` and `{merge}` both have a self account (`{a}`, `{b}`); \
-                     a patient has at most one (DESIGN §6): revoke one link first"
+                     a patient has at most one (see docs/accounts.md): revoke one link first"
                 )));
             }
         }

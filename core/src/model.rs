@@ -22,7 +22,7 @@ pub struct Patient {
     #[serde(default)]
     pub email: Option<String>,
     /// "Portal Access › Available Practitioners": when non-empty, the only practitioners this
-    /// patient may book online (DESIGN §4 rule 3).
+    /// patient may book online (rule 3 (practitioner online)).
     #[serde(default)]
     pub allowed_practitioners: Vec<String>,
     /// The patient's default insurance, copied onto bookings when the clinic asks for it.
@@ -33,7 +33,7 @@ pub struct Patient {
     pub referral_type: Option<String>,
 }
 
-/// Appointment statuses (DESIGN §5).
+/// Appointment statuses (docs/booking.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentStatus {
@@ -48,7 +48,7 @@ pub enum AppointmentStatus {
 }
 
 impl AppointmentStatus {
-    /// Whether an appointment in this status takes capacity (DESIGN §4 rule 10).
+    /// Whether an appointment in this status takes capacity (rule 10 (capacity)).
     pub fn occupies(self) -> bool {
         matches!(self, AppointmentStatus::Pending | AppointmentStatus::Booked)
     }

@@ -1,4 +1,4 @@
-//! Who occupies a practitioner's time: the index behind capacity (DESIGN §4 rule 10).
+//! Who occupies a practitioner's time: the index behind capacity (rule 10 (capacity)).
 //!
 //! Each practitioner has a timeline of occupying intervals sorted by start. A query looks up
 //! only the intervals that can touch its window (binary search, then a bounded scan), so its
@@ -14,7 +14,7 @@ pub(crate) struct Occupied {
     pub(crate) start: Instant,
     pub(crate) end: Instant,
     pub(crate) id: Arc<str>,
-    /// For a hold (DESIGN §5): the instant from which it no longer occupies anything.
+    /// For a hold (docs/booking.md): the instant from which it no longer occupies anything.
     pub(crate) expires: Option<Instant>,
 }
 
@@ -86,7 +86,7 @@ impl Timeline {
     }
 
     /// The occupancy step function over `[from, to)` as of `now`: holds past their expiry
-    /// are left out (DESIGN §5, holds).
+    /// are left out (docs/booking.md, holds).
     pub(crate) fn profile(&self, from: Instant, to: Instant, now: Instant) -> Profile {
         // Starts come sorted from the timeline; only the ends need sorting.
         let mut starts = Vec::new();

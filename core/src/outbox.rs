@@ -1,4 +1,4 @@
-//! The outbox: notifications the host delivers (DESIGN §1, "The host owns delivery").
+//! The outbox: notifications the host delivers (docs/booking.md, notifications).
 //!
 //! Operations that should tell someone about a portal event put a [`Notification`] here,
 //! as part of the same atomic change; [`crate::Engine::drain_outbox`] hands them to the
@@ -32,10 +32,10 @@ pub enum NotificationKind {
     ProgramRegistration,
     /// A patient completed an intake form: to the clinic (`intake_form_to_clinic`).
     IntakeFormCompleted,
-    /// A portal invitation (DESIGN §6): to the invited address, with the link token in
+    /// A portal invitation (docs/accounts.md): to the invited address, with the link token in
     /// [`Notification::token`].
     Invitation,
-    /// A password-reset link (DESIGN §6): to the account's stored address only, with the
+    /// A password-reset link (docs/accounts.md): to the account's stored address only, with the
     /// token in [`Notification::token`].
     PasswordReset,
     /// A new public signup waits for review: to the clinic (`signup_to_clinic`).
@@ -73,7 +73,7 @@ pub struct Notification {
     pub recipients: Vec<String>,
     /// Everything a template needs (appointment, patient, note…).
     pub data: serde_json::Value,
-    /// The one-time link token of an invitation or password reset (DESIGN §6). It lives
+    /// The one-time link token of an invitation or password reset (docs/accounts.md). It lives
     /// only in memory: it is never serialised, so a snapshot or a stored journal never
     /// holds it (a notification restored from one has `None`; resend the invitation), and
     /// its `Debug` is redacted.

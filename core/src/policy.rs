@@ -1,4 +1,4 @@
-//! The clinic policies of the booking lifecycle (DESIGN §5), one function each: auto-accept
+//! The clinic policies of the booking lifecycle (docs/booking.md), one function each: auto-accept
 //! ([`status_on_booking`]), scheduling consent ([`consent_needed`]), the cancel window and
 //! late-cancel fee ([`cancel_cutoff`]), patient limits (`Engine::patient_conflicts`) and
 //! staff capacity overrides (`Engine::staff_put`).
@@ -13,7 +13,7 @@ use crate::practice::Ix;
 use crate::zone::{wall_of, DayFrame};
 use crate::{Engine, Error, ErrorCode, Result};
 
-/// DESIGN §5: a portal booking is `booked` at once with `auto_accept`, else `pending`.
+/// docs/booking.md: a portal booking is `booked` at once with `auto_accept`, else `pending`.
 pub(crate) fn status_on_booking(state: &State) -> AppointmentStatus {
     if state.practice.config.portal.scheduling.auto_accept {
         AppointmentStatus::Booked
@@ -22,7 +22,7 @@ pub(crate) fn status_on_booking(state: &State) -> AppointmentStatus {
     }
 }
 
-/// DESIGN §5: whether this booking needs the scheduling consent — when
+/// docs/booking.md: whether this booking needs the scheduling consent — when
 /// `portal.consent.required`, on every booking with `every_time`, otherwise once per
 /// patient and consent version.
 pub(crate) fn consent_needed(state: &State, patient: &str) -> bool {
@@ -35,7 +35,7 @@ pub(crate) fn consent_needed(state: &State, patient: &str) -> bool {
                 .is_none_or(|given| given.version != c.version))
 }
 
-/// DESIGN §5 cancel: `Ok(late_fee)` when a patient may cancel (or move) an appointment
+/// docs/booking.md, cancel: `Ok(late_fee)` when a patient may cancel (or move) an appointment
 /// starting at `start` at `now`; `cancel_window_closed` otherwise.
 pub(crate) fn cancel_cutoff(
     engine: &Engine,
@@ -190,7 +190,7 @@ impl Engine {
         Ok(())
     }
 
-    /// DESIGN §5 staff side: the host's appointments occupy time like portal bookings and
+    /// docs/booking.md, staff side: the host's appointments occupy time like portal bookings and
     /// may exceed capacity; the engine records such an override in the appointment's
     /// [`BookingDetails::capacity_override`]. Applies the appointment to `state` at once
     /// (so that the next one of a batch sees it) and adds its deltas.

@@ -81,7 +81,7 @@ pub(crate) struct CPractitioner {
 }
 
 impl CPractitioner {
-    /// The availability record applying on `date` (DESIGN §4 rule 5), if any.
+    /// The availability record applying on `date` (rule 5 (availability records)), if any.
     pub(crate) fn record_on(&self, date: NaiveDate) -> Option<&CRecord> {
         let i = self.records.partition_point(|r| r.start_date <= date);
         let r = self.records[..i].last()?;
@@ -546,7 +546,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                                     format!("{rpath}.portal_blocks"),
                                     format!(
                                         "{label}: {} has working blocks but no portal blocks; with \
-                                         empty_portal_day = {policy} (DESIGN §4 rule 6)",
+                                         empty_portal_day = {policy} (rule 6 (portal blocks))",
                                         wd.as_str(),
                                     ),
                                 );
@@ -572,7 +572,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                         format!("{path}.availability[{}]", b.index),
                         format!(
                             "{} overlaps {} (records of one practitioner must not overlap, \
-                             DESIGN §4 rule 5)",
+                             rule 5 (availability records))",
                             b.label, a.label
                         ),
                     );
@@ -766,7 +766,7 @@ fn compile_blocks(
                 format!("{bpath}.schedule_type"),
                 format!(
                     "{label}: schedule type `{}` is not assigned to practitioner `{}`, so this \
-                     block is never bookable online (DESIGN §4 rule 4)",
+                     block is never bookable online (rule 4 (schedule-type chain))",
                     b.schedule_type, ctx.practitioner
                 ),
             );
@@ -870,7 +870,7 @@ fn check_portal_blocks_inside(
                 format!("{rpath}.portal_blocks[{bi}]"),
                 format!(
                     "{label}: portal block {} {} lies outside the standard blocks of the same \
-                     schedule type (DESIGN §4 rule 6)",
+                     schedule type (rule 6 (portal blocks))",
                     b.weekday.as_str(),
                     fmt_block(pb)
                 ),

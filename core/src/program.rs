@@ -1,4 +1,4 @@
-//! Programs: group sessions patients register for online (DESIGN §5, programs).
+//! Programs: group sessions patients register for online (docs/booking.md, programs).
 //!
 //! A program's sessions fall on `start_date`, or on the dates its RRULE chooses (anchored
 //! at `start_date`), at `start_time` in its clinic's zone. Each session has `capacity`
@@ -66,7 +66,7 @@ pub struct RegistrationRequest {
     pub patient: String,
     /// The session's local date.
     pub session_date: NaiveDate,
-    /// The portal account acting (DESIGN §6): it needs an active link to the patient
+    /// The portal account acting (docs/accounts.md): it needs an active link to the patient
     /// (`not_authorized` otherwise). `None`: the host's trusted staff side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -88,7 +88,7 @@ impl RegistrationRequest {
         }
     }
 
-    /// On behalf of this portal account (DESIGN §6).
+    /// On behalf of this portal account (docs/accounts.md).
     pub fn actor(mut self, account: impl Into<String>) -> RegistrationRequest {
         self.actor = Some(account.into());
         self
@@ -249,7 +249,7 @@ impl Engine {
         Ok(start)
     }
 
-    /// Registers a patient for a program session (DESIGN §5, programs): the portal must be
+    /// Registers a patient for a program session (docs/booking.md, programs): the portal must be
     /// on and the program bookable online; the session must exist, not have started, and
     /// lie in the booking window of appointments (`outside_booking_window`: rule 8, lead
     /// time and horizon); `capacity_full` when every place is taken.
@@ -360,7 +360,7 @@ impl Engine {
     }
 
     /// Cancels a program registration; its place is free again. With an `actor` (a portal
-    /// account), the account needs an active link to the registered patient (DESIGN §6);
+    /// account), the account needs an active link to the registered patient (docs/accounts.md);
     /// `None` is the host's trusted staff side.
     pub fn cancel_program_registration(
         &self,

@@ -1,4 +1,4 @@
-//! RRULEs that choose dates (DESIGN §4 rules 5 and 7).
+//! RRULEs that choose dates (rules 5 (availability records) and 7 (closures)).
 //!
 //! A rule is anchored at a date and expanded in UTC at midnight, so daylight-saving shifts
 //! cannot move a date. Rules that would choose times (BYHOUR, BYMINUTE, BYSECOND, or a

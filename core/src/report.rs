@@ -1,4 +1,4 @@
-//! Reports staff read (DESIGN §3: Portal Appointments, Referrals by Type; DESIGN §5:
+//! Reports staff read (docs/booking.md: Portal Appointments, Referrals by Type,
 //! the pending queue and program occupancy).
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Public signup and its review queue (DESIGN §6).
+//! Public signup and its review queue (docs/accounts.md).
 //!
 //! Only when `portal.allow_public_signup` (`signup_disabled` otherwise): a visitor gives an
 //! e-mail (the username), a password, their name and birth date and, optionally, how they
@@ -22,7 +22,7 @@ use crate::model::Patient;
 use crate::outbox::{clinic_address, NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
-/// A public signup as it waits for review (DESIGN §6: a new patient flagged for review).
+/// A public signup as it waits for review (docs/accounts.md: a new patient flagged for review).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Signup {
@@ -42,7 +42,7 @@ pub struct Signup {
     pub reviewed_at: Option<DateTime<Utc>>,
 }
 
-/// A public signup form (DESIGN §6).
+/// A public signup form (docs/accounts.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignupRequest {
     /// The e-mail address: the username and the patient's e-mail on file.
@@ -109,7 +109,7 @@ impl Engine {
             .collect()
     }
 
-    /// Public signup (DESIGN §6): `signup_disabled` unless `portal.allow_public_signup`;
+    /// Public signup (docs/accounts.md): `signup_disabled` unless `portal.allow_public_signup`;
     /// `email_in_use` when the address (or a look-alike) is an account's username or is an
     /// account's id; `duplicate_id` when `account_id` is taken or is (or looks like) an
     /// account's username (see [`crate::accounts`]). Creates the account, a new patient

@@ -1,4 +1,4 @@
-//! Clinic wall time ↔ instants in the clinic's IANA zone (DESIGN §4 rule 11).
+//! Clinic wall time ↔ instants in the clinic's IANA zone (rule 11 (time zones)).
 //!
 //! Wall times are resolved once per clinic and local date into a [`DayFrame`]. On the
 //! ordinary day (no offset change between this midnight and the next) a wall minute is

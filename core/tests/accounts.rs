@@ -1,6 +1,6 @@
-//! Portal accounts, invitations and family links (DESIGN §6): usernames, passwords,
+//! Portal accounts, invitations and family links (docs/accounts.md): usernames, passwords,
 //! invitation tokens, guardians, password reset and bulk invite. Every failing case checks
-//! that the engine's snapshot is unchanged (DESIGN §7).
+//! that the engine's snapshot is unchanged (docs/errors.md).
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! The booking lifecycle (DESIGN §5): holds, book, accept/decline, cancel, reschedule,
+//! The booking lifecycle (docs/booking.md): holds, book, accept/decline, cancel, reschedule,
 //! policies, idempotency, the outbox, programs and reports; and every failing case
-//! (DESIGN §7) leaves the engine byte-for-byte unchanged.
+//! (docs/errors.md) leaves the engine byte-for-byte unchanged.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! Concurrency (DESIGN §1, thread safety): eight threads race to book, hold, convert,
+//! Concurrency (docs/persistence.md, threads): eight threads race to book, hold, convert,
 //! cancel and reschedule within the same three slots. Capacity is never exceeded — checked
 //! after every change by replaying the journal — every refusal has the code its cause
 //! calls for, and the final state equals a serial replay of the journal.

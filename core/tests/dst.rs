@@ -1,4 +1,4 @@
-//! Daylight-saving days (DESIGN §4 rule 11) in America/Toronto (2027-03-14, 2027-11-07),
+//! Daylight-saving days (rule 11 (time zones)) in America/Toronto (2027-03-14, 2027-11-07),
 //! Europe/London (2027-03-28, 2027-10-31) and Australia/Lord_Howe (30-minute shift:
 //! 2027-10-03 02:00→02:30, 2027-04-04 02:00→01:30). Expectations are computed here with
 //! chrono-tz directly, never with the engine's own zone code.
@@ -259,7 +259,7 @@ fn block_starting_in_the_gap_starts_at_the_transition() {
         strs(&["03:00", "03:30", "04:00", "04:30"])
     );
     // Without a grid, starts step by the duration from the block's wall start (02:30), and
-    // the steps that fall in the gap are skipped: 02:30 (gap), 03:15, 04:00. DESIGN leaves
+    // the steps that fall in the gap are skipped: 02:30 (gap), 03:15, 04:00. docs/rules.md leaves
     // open whether the steps restart at the transition; this follows the engine.
     let e = one_block(Toronto, "sun", "02:30", "05:00", None, 45);
     assert_eq!(hhmm(&search(&e, &q(day), now())), strs(&["03:15", "04:00"]));

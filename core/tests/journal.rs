@@ -1,4 +1,4 @@
-//! A stateful model test of the booking lifecycle (DESIGN §5) and the journal (DESIGN §1):
+//! A stateful model test of the booking lifecycle (docs/booking.md) and the journal (docs/persistence.md):
 //! random operation sequences run against the engine and a simple model; after every step
 //! they agree, and at the end replaying the journal onto the starting snapshot gives a
 //! byte-identical snapshot.

@@ -1,5 +1,5 @@
 //! Property tests: slot search against a brute-force, minute-by-minute model written here
-//! from DESIGN §4 (it never calls engine internals), over random small configurations in
+//! from docs/rules.md (it never calls engine internals), over random small configurations in
 //! America/Toronto, Europe/London, Australia/Lord_Howe and UTC, on short date windows that
 //! often include a daylight-saving switch.
 //!

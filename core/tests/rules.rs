@@ -1,4 +1,4 @@
-//! DESIGN §4, rules 1–12: for each rule a configuration where a slot would be offered but
+//! rules 1–12 of docs/rules.md: for each rule a configuration where a slot would be offered but
 //! for that one rule. Each test checks the exact starts with and without the triggering
 //! setting, and that `explain` names the rule for a refused start.
 
@@ -760,7 +760,7 @@ fn rule9_appointment_must_fit_in_one_block() {
         strs(&["09:00", "09:15", "10:00", "10:15"])
     );
     // The engine reports the containment failure as rule 5 (no working block holds
-    // 09:30–10:15); DESIGN lets rules 4/5 and 9 both claim it, explain names the first.
+    // 09:30–10:15); rules 4 or 5 and 9 could each claim it, explain names the first.
     let ex = explain(&e, &on(monday()), mon_at(9, 30), early());
     assert!(!ex.offered);
     assert_eq!(ex.rule, Some(5), "{ex:?}");
@@ -923,7 +923,7 @@ fn rule10_capacity_counts_the_largest_overlap_at_one_instant() {
 fn rule10_buffers_extend_what_a_booking_occupies() {
     // Buffers of the searched service extend the candidate; buffers of an existing
     // appointment's service extend it. The appointment itself must fit in the block; its
-    // buffers need not (the engine's reading; DESIGN does not say).
+    // buffers need not (the engine's reading; docs/rules.md does not say more).
     let mut cfg = base();
     set_scheduling(&mut cfg, "start_interval_minutes", json!(15));
     cfg["services"] = json!([

@@ -1,4 +1,4 @@
-//! Security properties of DESIGN §6: tokens work once and only untampered, secrets never
+//! Security properties of docs/accounts.md: tokens work once and only untampered, secrets never
 //! leak into `Debug`, errors or snapshots, and login and reset do not reveal which
 //! usernames exist.
 

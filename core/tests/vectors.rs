@@ -3,7 +3,7 @@
 //! Every vector is one scenario: a configuration, patients, appointments and a list of
 //! steps (search, explain, validate, changes, the booking lifecycle: hold, book,
 //! accept, decline, cancel, reschedule, programs, outbox, journal; and the accounts,
-//! invitations and families of DESIGN §6). The same files are meant
+//! invitations and families of docs/accounts.md). The same files are meant
 //! for the C, Python and Node runners, so this runner only uses what every binding exposes,
 //! and lifecycle requests are the engine's own request JSON, deserialized with serde.
 //!
@@ -434,7 +434,7 @@ impl Step {
     }
 
     /// Whether the step expects the operation to fail: the runner then checks that the
-    /// engine's snapshot is the same before and after (DESIGN §7: a failed operation
+    /// engine's snapshot is the same before and after (docs/errors.md: a failed operation
     /// changes nothing).
     fn expects_error(&self) -> bool {
         match self {
@@ -690,7 +690,7 @@ fn subset(want: &Value, got: &Value, path: &str) -> Result<(), String> {
 
 /// Checks the outcome of a booking-lifecycle step against its `expect`: either
 /// `{"error": "code"}` (with an optional `"rule": N`, which the message must cite as
-/// `DESIGN §4 rule N:`), or a subset of the outcome's JSON (see [`subset`]).
+/// `rule N (name):`), or a subset of the outcome's JSON (see [`subset`]).
 fn check_outcome<T>(
     result: Result<T, Error>,
     expect: &Map<String, Value>,
@@ -706,7 +706,7 @@ fn check_outcome<T>(
         check_error(&result, Some(want))?;
         if let (Some(rule), Err(e)) = (expect.get("rule"), &result) {
             let rule = rule.as_u64().ok_or("`rule` must be a number")?;
-            let cite = format!("DESIGN §4 rule {rule}:");
+            let cite = format!("rule {rule} (");
             if !e.message().contains(&cite) {
                 return Err(format!("expected the message to cite `{cite}`, got {e}"));
             }
@@ -863,7 +863,7 @@ impl Run<'_> {
         }
     }
 
-    /// The account operations of DESIGN §6.
+    /// The account operations of docs/accounts.md.
     fn account_step(&self, step: &Step) -> Result<(), String> {
         let engine = self.engine()?;
         match step {
@@ -1174,7 +1174,7 @@ impl Run<'_> {
     }
 
     /// Runs a step; when it expects an error, also checks that the engine's snapshot is
-    /// byte-identical before and after (DESIGN §7: a failed operation changes nothing).
+    /// byte-identical before and after (docs/errors.md: a failed operation changes nothing).
     fn checked_step(&self, step: &Step) -> Result<(), String> {
         self.unchanged_on_error(step)?;
         if let Ok(engine) = &self.built {
@@ -1184,7 +1184,7 @@ impl Run<'_> {
                     .changes_since(0)
                     .map_err(|e| format!("changes_since(0) failed: {e}"))?;
                 self.no_secrets(&to_json(&journal).to_string(), "the journal")?;
-                // DESIGN §6: passwords are stored only as Argon2id hashes.
+                // docs/accounts.md: passwords are stored only as Argon2id hashes.
                 for account in engine.accounts() {
                     let stored = to_json(&account);
                     let hash = stored["password_hash"].as_str().unwrap_or_default();
