@@ -511,7 +511,7 @@ enum Step {
     Appointment(String, Option<Appointment>),
     Booking(String, Option<BookingDetails>),
     Hold(String, Option<Hold>),
-    Idempotency(String, Option<IdempotencyEntry>),
+    Idempotency(String, Option<Box<IdempotencyEntry>>),
     Registration(String, Option<Registration>),
     Notified { id: u64, next_notification: u64 },
     Drained(Vec<(u64, Outboxed)>),
@@ -559,7 +559,7 @@ fn record(state: &State, delta: &Delta, undo: &mut Vec<Step>) {
         )),
         Delta::PutIdempotency { key, .. } => undo.push(Step::Idempotency(
             key.clone(),
-            state.idempotency.get(key).cloned(),
+            state.idempotency.get(key).cloned().map(Box::new),
         )),
         Delta::PutRegistration { registration } => undo.push(Step::Registration(
             registration.id.clone(),
@@ -662,7 +662,7 @@ fn rollback(engine: &Engine, state: &mut State, undo: Vec<Step>) {
                     state.holds.insert(id, old);
                 }
             }
-            Step::Idempotency(key, old) => put_back(&mut state.idempotency, key, old),
+            Step::Idempotency(key, old) => put_back(&mut state.idempotency, key, old.map(|e| *e)),
             Step::Registration(id, old) => put_back(&mut state.registrations, id, old),
             Step::Notified {
                 id,
