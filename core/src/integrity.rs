@@ -266,6 +266,7 @@ fn check_account(engine: &Engine, state: &State, a: &Account) -> Result<()> {
     }
     check_instant("account created_at", a.created_at)?;
     let _ = engine;
+    crate::accounts::check_username_free(state, &a.username, Some(&a.id))?;
     crate::accounts::check_account_identity(state, a)
 }
 
