@@ -6,6 +6,13 @@
 //! configuration included — as JSON with sorted keys and lists, so equal states give
 //! byte-identical snapshots; [`crate::Engine::restore`] reads it back, and
 //! [`crate::Engine::apply`] replays changes onto it.
+//!
+//! Both treat their input as untrusted: a snapshot or change must hold only what the live
+//! operations could have produced (references resolve, ids are unique, instants are in
+//! range, counters can advance, at most one active `self` account per patient…), checked
+//! with the same rules the operations apply; anything else is refused and nothing changes.
+//! A change is applied whole or not at all. Live changes pass the same checks when they
+//! are committed, so every snapshot the engine writes restores. See docs/persistence.md.
 
 use serde::{Deserialize, Serialize};
 

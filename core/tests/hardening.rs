@@ -1893,7 +1893,9 @@ impl Case {
                     mutate(&mut doc, m);
                 }
                 if let Ok(r) = Engine::restore(&doc.to_string()) {
+                    // Whatever restore accepts, the operations handle.
                     round_trips(&r, what);
+                    harness::exercise(&r, now0());
                 }
                 assert!(e.snapshot() == before, "restore changed another engine");
             }
