@@ -525,7 +525,7 @@ impl serde::de::Visitor<'_> for SecretText {
 impl<'de> serde::Deserialize<'de> for Password {
     /// A password from a JSON string (the text as typed; it is checked when used).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Password, D::Error> {
-        d.deserialize_string(SecretText("a password")).map(Password)
+        d.deserialize_any(SecretText("a password")).map(Password)
     }
 }
 
@@ -534,7 +534,7 @@ impl<'de> serde::Deserialize<'de> for SecretToken {
     fn deserialize<D: serde::Deserializer<'de>>(
         d: D,
     ) -> std::result::Result<SecretToken, D::Error> {
-        d.deserialize_string(SecretText("a token")).map(SecretToken)
+        d.deserialize_any(SecretText("a token")).map(SecretToken)
     }
 }
 
