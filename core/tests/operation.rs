@@ -190,8 +190,8 @@ fn token_in(v: &Value) -> Option<String> {
             .get("token")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .or_else(|| m.values().filter_map(token_in).last()),
-        Value::Array(a) => a.iter().filter_map(token_in).last(),
+            .or_else(|| m.values().filter_map(token_in).next_back()),
+        Value::Array(a) => a.iter().filter_map(token_in).next_back(),
         _ => None,
     }
 }
