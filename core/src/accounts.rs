@@ -166,18 +166,26 @@ impl fmt::Debug for ResetToken {
 }
 
 /// Staff create an account by hand (docs/accounts.md, manual accounts).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// The account id; absent: generated (`acct-N`).
+    #[serde(default)]
     pub id: Option<String>,
     /// The username (an e-mail, or any name — which then cannot use password reset).
     pub username: String,
     /// The password.
     pub password: Password,
     /// Link the account to this patient at once.
+    #[serde(default)]
     pub patient: Option<String>,
     /// The link's relationship (default `self`).
+    #[serde(default = "own_relationship")]
     pub relationship: Relationship,
+}
+
+fn own_relationship() -> Relationship {
+    Relationship::Own
 }
 
 impl NewAccount {

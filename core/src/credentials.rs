@@ -467,6 +467,77 @@ impl From<&str> for SecretToken {
     }
 }
 
+/// Reads a secret (a password or a token) from a string, so that JSON requests can carry
+/// one. There is deliberately no `Serialize`. A value of another type is refused without
+/// echoing it: the error names only what was expected.
+struct SecretText(&'static str);
+
+impl SecretText {
+    fn refuse<E: serde::de::Error>(&self) -> E {
+        E::custom(format_args!("{} must be a string", self.0))
+    }
+}
+
+impl serde::de::Visitor<'_> for SecretText {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} as a string", self.0)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> std::result::Result<String, E> {
+        Err(self.refuse())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Password {
+    /// A password from a JSON string (the text as typed; it is checked when used).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Password, D::Error> {
+        d.deserialize_any(SecretText("a password")).map(Password)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SecretToken {
+    /// A token the user presented, from a JSON string.
+    fn deserialize<D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<SecretToken, D::Error> {
+        d.deserialize_any(SecretText("a token")).map(SecretToken)
+    }
+}
+
 /// SHA-256 of a text, as lower-case hex.
 pub(crate) fn digest_hex(text: &str) -> String {
     let d = Sha256::digest(text.as_bytes());

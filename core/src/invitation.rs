@@ -127,15 +127,19 @@ pub struct IssuedInvitation {
 }
 
 /// Redeem an invitation (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// The token from the link.
     pub token: SecretToken,
     /// For a new account: its password (the username is the invitation's address).
+    #[serde(default)]
     pub password: Option<Password>,
     /// For an existing account the host has authenticated: its id; the link is added to it.
+    #[serde(default)]
     pub authenticated_account: Option<String>,
     /// For a new account: its id; absent: generated.
+    #[serde(default)]
     pub account_id: Option<String>,
 }
 

@@ -16,7 +16,8 @@
 //! [`Engine::accept`], [`Engine::decline`], [`Engine::cancel`], [`Engine::reschedule`]) and
 //! [`program`]; portal accounts, invitations and family links (docs/accounts.md) in [`accounts`],
 //! [`credentials`], [`invitation`], [`signup`] and [`merge`]; notifications go to the [`outbox`]; every change is journaled and the whole
-//! state can be snapshotted ([`journal`]); staff reports are in [`report`].
+//! state can be snapshotted ([`journal`]); [`operation`] describes every mutating call as
+//! JSON for hosts in other languages; staff reports are in [`report`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -34,6 +35,7 @@ pub mod journal;
 pub mod merge;
 pub mod model;
 mod occupancy;
+pub mod operation;
 pub mod outbox;
 mod policy;
 mod practice;
@@ -63,6 +65,7 @@ pub use invitation::{
 pub use journal::{Change, Delta, Planned};
 pub use merge::{DuplicateCandidate, DuplicateReason, MergeOutcome, MergeRecord};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
+pub use operation::Operation;
 pub use outbox::{Notification, NotificationKind};
 pub use program::{ProgramSession, Registration, RegistrationRequest, RegistrationStatus};
 pub use reconfigure::{Reconfiguration, StrandReason, StrandedAppointment};

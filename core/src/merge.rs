@@ -104,7 +104,7 @@ pub struct MergeRecord {
 }
 
 /// What a merge moved.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MergeOutcome {
     /// The kept patient after the merge.
     pub kept: Patient,

@@ -43,7 +43,8 @@ pub struct Signup {
 }
 
 /// A public signup form (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// The e-mail address: the username and the patient's e-mail on file.
     pub email: String,
@@ -54,12 +55,16 @@ pub struct SignupRequest {
     /// Family name.
     pub last_name: String,
     /// Birth date.
+    #[serde(default)]
     pub birth_date: Option<NaiveDate>,
     /// How they heard of the clinic: a referral type with `show_at_signup`.
+    #[serde(default)]
     pub referral_type: Option<String>,
     /// The new patient's id; absent: generated (`pat-N`).
+    #[serde(default)]
     pub patient_id: Option<String>,
     /// The new account's id; absent: generated (`acct-N`).
+    #[serde(default)]
     pub account_id: Option<String>,
 }
 
