@@ -38,7 +38,6 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::booking::shift;
 use crate::credentials::{
@@ -48,14 +47,14 @@ use crate::credentials::{
 use crate::engine::{check_instant, State};
 use crate::journal::Delta;
 use crate::model::Appointment;
-use crate::outbox::{NotificationKind, Recipients};
+use crate::outbox::{NotificationData, NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// How long a password-reset token stays valid, in minutes (docs/accounts.md: short expiry).
 pub const RESET_TTL_MINUTES: i64 = 60;
 
 /// A portal account (docs/accounts.md). Its `Debug` never shows the password hash.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     /// Account id (the caller's, or generated `acct-N`).
@@ -87,7 +86,19 @@ impl Account {
 }
 
 /// How an account relates to a patient (docs/accounts.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Relationship {
     /// The patient's own account (`"self"`): at most one active per patient.
@@ -111,7 +122,7 @@ impl Relationship {
 }
 
 /// A link from an account to a patient it may act for (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountLink {
     /// Account id.
@@ -142,7 +153,7 @@ impl AccountLink {
 }
 
 /// A pending password reset: only the token's digest is kept (docs/accounts.md).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetToken {
     /// The account.
@@ -166,7 +177,7 @@ impl fmt::Debug for ResetToken {
 }
 
 /// Staff create an account by hand (docs/accounts.md, manual accounts).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// The account id; absent: generated (`acct-N`).
@@ -809,7 +820,10 @@ impl Engine {
         let mut deltas = vec![Delta::PutResetToken { reset }];
         let mut to = Recipients::default();
         to.add(Some(&account.username));
-        let data = json!({"account": account.id, "expires_at": expires_at});
+        let data = NotificationData::PasswordReset(Box::new(crate::outbox::PasswordResetNotice {
+            account: account.id.clone(),
+            expires_at,
+        }));
         self.notify_with_token(
             state,
             &mut deltas,

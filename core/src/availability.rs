@@ -62,7 +62,7 @@ pub const MAX_SLOT_LIMIT: u32 = 100_000;
 /// error). A start on a local date outside `from..=to` is not offered (rule 8 (booking
 /// window), entity `query`). `limit` and `after` page the search only: explain checks them
 /// but does not use them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
     /// The service to book.
@@ -159,7 +159,7 @@ impl SlotQuery {
 }
 
 /// A practitioner who can take a slot, with the places left with them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SlotCandidate<'a> {
     /// Practitioner id.
     pub practitioner: &'a str,
@@ -449,7 +449,7 @@ pub(crate) fn rule_name(rule: u8) -> &'static str {
 }
 
 /// Why a rule refuses: its number in docs/rules.md, the entity at fault, and a sentence.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refusal {
     /// The rule number (1–12), as in docs/rules.md.
     pub rule: u8,

@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::availability::{Refusal, SlotQuery};
 use crate::engine::{check_instant, State};
@@ -17,7 +16,9 @@ use crate::explain;
 use crate::journal::{duplicate, Delta};
 use crate::model::{Appointment, AppointmentStatus, Source};
 use crate::outbox::{
-    clinic_address, practitioner_address, Notification, NotificationKind, Recipients,
+    clinic_address, practitioner_address, BookingNotice, CancellationNotice, DecisionNotice,
+    IntakeFormNotice, Notification, NotificationData, NotificationKind, PatientName, Recipients,
+    RescheduleNotice,
 };
 use crate::policy::{cancel_cutoff, consent_needed, status_on_booking};
 use crate::practice::Ix;
@@ -29,7 +30,7 @@ use crate::{Engine, Error, ErrorCode, Result};
 // ---------------------------------------------------------------------------------------
 
 /// A scheduling consent a patient accepted (docs/booking.md, book).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRecord {
     /// The consent text's version label (`portal.consent.version`) at the time.
@@ -41,7 +42,7 @@ pub struct ConsentRecord {
 
 /// A start held for a patient while they confirm (docs/booking.md, hold). It occupies capacity
 /// like a pending booking until `expires_at`; from then on it occupies nothing.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hold {
     /// Hold id (the caller's, or generated `hold-N`).
@@ -83,7 +84,7 @@ impl Hold {
 }
 
 /// Who cancelled an appointment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Canceller {
     /// The patient, in the portal: the cancel window applies.
@@ -95,7 +96,7 @@ pub enum Canceller {
 /// What the portal knows about an appointment beyond the host's [`Appointment`]: policies
 /// applied, notes, consent. Kept beside the appointment (by its id) so that the host's
 /// appointment shape stays as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BookingDetails {
     /// The appointment these details belong to.
@@ -133,7 +134,7 @@ pub struct BookingDetails {
 
 /// An appointment with its portal details: the outcome of [`Engine::book`] and the staff
 /// decisions.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Booking {
     /// The appointment as the engine now holds it.
@@ -143,7 +144,7 @@ pub struct Booking {
 }
 
 /// The outcome of [`Engine::cancel`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelOutcome {
     /// The cancelled appointment.
@@ -153,7 +154,7 @@ pub struct CancelOutcome {
 }
 
 /// The outcome of [`Engine::reschedule`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleOutcome {
     /// The appointment before the move.
@@ -163,7 +164,7 @@ pub struct RescheduleOutcome {
 }
 
 /// A first outcome kept for an idempotency key (docs/booking.md, idempotency).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Outcome {
     /// A booking.
@@ -184,7 +185,7 @@ pub enum Outcome {
 }
 
 /// What an idempotency key is bound to: the request it came with and its first outcome.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdempotencyEntry {
     /// The request (without key), as canonical JSON.
@@ -198,7 +199,7 @@ pub struct IdempotencyEntry {
 // ---------------------------------------------------------------------------------------
 
 /// Ask to hold a start (docs/booking.md, hold).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// The hold's id; absent: generated.
@@ -275,7 +276,7 @@ impl HoldRequest {
 }
 
 /// Ask to release a hold before it expires.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseHoldRequest {
     /// The hold.
@@ -305,7 +306,7 @@ impl ReleaseHoldRequest {
 /// Ask to book (docs/booking.md, book): either a start directly (`service` and `start`), or a
 /// hold (`hold`), which fixes service, practitioner, clinic, start and telehealth — the
 /// request may repeat them, but they must match.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookRequest {
     /// The appointment id; absent: generated (`bk-N`).
@@ -421,7 +422,7 @@ impl BookRequest {
 }
 
 /// A staff decision on a pending request (docs/booking.md).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// The pending appointment.
@@ -442,7 +443,7 @@ impl DecisionRequest {
 }
 
 /// Ask to cancel (docs/booking.md, cancel).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// The appointment.
@@ -498,7 +499,7 @@ impl CancelRequest {
 }
 
 /// Ask to move an appointment (docs/booking.md, reschedule): same id, service and patient.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     /// The appointment.
@@ -783,7 +784,7 @@ impl Engine {
         deltas: &mut Vec<Delta>,
         kind: NotificationKind,
         recipients: Recipients,
-        data: serde_json::Value,
+        data: NotificationData,
     ) {
         let queued = deltas
             .iter()
@@ -807,7 +808,7 @@ impl Engine {
         deltas: &mut Vec<Delta>,
         kind: NotificationKind,
         recipients: Recipients,
-        data: serde_json::Value,
+        data: NotificationData,
         token: crate::credentials::SecretToken,
     ) -> u64 {
         self.notify(state, deltas, kind, recipients, data);
@@ -859,11 +860,14 @@ impl Engine {
     }
 
     /// Whom a patient notification is about, for a guardian's or carer's e-mail.
-    pub(crate) fn for_patient(&self, state: &State, patient: Option<&str>) -> serde_json::Value {
-        match patient.and_then(|p| state.patients.get(p)) {
-            Some(p) => json!({"id": p.id, "first_name": p.first_name, "last_name": p.last_name}),
-            None => serde_json::Value::Null,
-        }
+    pub(crate) fn for_patient(&self, state: &State, patient: Option<&str>) -> Option<PatientName> {
+        patient
+            .and_then(|p| state.patients.get(p))
+            .map(|p| PatientName {
+                id: p.id.clone(),
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+            })
     }
 
     fn patient_email<'s>(&self, state: &'s State, patient: Option<&str>) -> Option<&'s str> {
@@ -1296,12 +1300,14 @@ impl Engine {
 
     fn notify_booked(&self, state: &State, booking: &Booking, deltas: &mut Vec<Delta>) {
         let a = &booking.appointment;
-        let data = json!({
-            "appointment": a,
-            "start_local": self.local_rfc3339(state, a.clinic.as_deref(), a.start),
-            "details": booking.details,
-            "patient_email": self.patient_email(state, a.patient.as_deref()),
-        });
+        let data = NotificationData::Booking(Box::new(BookingNotice {
+            appointment: a.clone(),
+            start_local: self.local_rfc3339(state, a.clinic.as_deref(), a.start),
+            details: booking.details.clone(),
+            patient_email: self
+                .patient_email(state, a.patient.as_deref())
+                .map(str::to_owned),
+        }));
         let n = &state.practice.config.portal.notifications;
         if a.status == AppointmentStatus::Pending {
             let mut to = Recipients::default();
@@ -1381,12 +1387,16 @@ impl Engine {
         };
         let mut recipients = Recipients::default();
         self.add_patient_recipients(state, &mut recipients, appointment.patient.as_deref());
-        let data = json!({
-            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
-            "appointment": appointment,
-            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
-            "note": request.note,
-        });
+        let data = NotificationData::Decision(Box::new(DecisionNotice {
+            for_patient: self.for_patient(state, appointment.patient.as_deref()),
+            appointment: appointment.clone(),
+            start_local: self.local_rfc3339(
+                state,
+                appointment.clinic.as_deref(),
+                appointment.start,
+            ),
+            note: request.note.clone(),
+        }));
         let mut deltas = vec![
             Delta::PutAppointment {
                 appointment: appointment.clone(),
@@ -1470,14 +1480,18 @@ impl Engine {
             &state.practice,
             self.clinic_of(state, &appointment),
         ));
-        let data = json!({
-            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
-            "appointment": appointment,
-            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
-            "by": request.by,
-            "reason": request.reason,
-            "late_cancel_fee": late_cancel_fee,
-        });
+        let data = NotificationData::Cancellation(Box::new(CancellationNotice {
+            for_patient: self.for_patient(state, appointment.patient.as_deref()),
+            appointment: appointment.clone(),
+            start_local: self.local_rfc3339(
+                state,
+                appointment.clinic.as_deref(),
+                appointment.start,
+            ),
+            by: request.by,
+            reason: request.reason.clone(),
+            late_cancel_fee,
+        }));
         let mut deltas = vec![
             Delta::PutAppointment {
                 appointment: appointment.clone(),
@@ -1592,13 +1606,17 @@ impl Engine {
         let mut recipients = Recipients::default();
         self.add_patient_recipients(state, &mut recipients, appointment.patient.as_deref());
         recipients.add(clinic_address(&state.practice, Some(placed.clinic)));
-        let data = json!({
-            "for_patient": self.for_patient(state, appointment.patient.as_deref()),
-            "before": old,
-            "appointment": appointment,
-            "before_start_local": self.local_rfc3339(state, old.clinic.as_deref(), old.start),
-            "start_local": self.local_rfc3339(state, appointment.clinic.as_deref(), appointment.start),
-        });
+        let data = NotificationData::Reschedule(Box::new(RescheduleNotice {
+            for_patient: self.for_patient(state, appointment.patient.as_deref()),
+            before: old.clone(),
+            appointment: appointment.clone(),
+            before_start_local: self.local_rfc3339(state, old.clinic.as_deref(), old.start),
+            start_local: self.local_rfc3339(
+                state,
+                appointment.clinic.as_deref(),
+                appointment.start,
+            ),
+        }));
         let mut deltas = vec![
             Delta::PutAppointment {
                 appointment: appointment.clone(),
@@ -1665,7 +1683,11 @@ impl Engine {
         let mut to = Recipients::default();
         to.add(clinic_address(&state.practice, None));
         let mut deltas = Vec::new();
-        let data = json!({"patient": patient, "form": form, "completed_at": now});
+        let data = NotificationData::IntakeForm(Box::new(IntakeFormNotice {
+            patient: patient.to_owned(),
+            form: form.to_owned(),
+            completed_at: now,
+        }));
         self.notify(
             state,
             &mut deltas,

@@ -70,7 +70,7 @@ pub const FIRST_CONFIG_DATE: NaiveDate = crate::recurrence::FIRST_DATE;
 pub const LAST_CONFIG_DATE: NaiveDate = crate::recurrence::LAST_DATE;
 
 /// The whole configuration of one practice (organisation).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Portal-wide settings.
@@ -120,7 +120,7 @@ impl Config {
 }
 
 /// Portal-wide settings (Portal Settings pages of the clinic systems).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PortalSettings {
     /// "Allow patients to book appointments online".
@@ -160,7 +160,9 @@ impl Default for PortalSettings {
 }
 
 /// Which part of a working block is bookable online (rule 6 (portal blocks)).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotMode {
     /// The whole availability block is bookable online.
@@ -172,7 +174,9 @@ pub enum SlotMode {
 
 /// What a working day with standard blocks but no portal blocks offers in
 /// `portal_blocks` mode (rule 6 (portal blocks)).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EmptyPortalDay {
     /// Nothing online that day (default).
@@ -183,7 +187,7 @@ pub enum EmptyPortalDay {
 }
 
 /// Booking policies (docs/configuration.md).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulingSettings {
     /// Standard blocks or portal blocks.
@@ -242,7 +246,7 @@ impl Default for SchedulingSettings {
 }
 
 /// Scheduling consent shown before booking.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsentSettings {
     /// Show the consent step.
@@ -260,7 +264,7 @@ pub struct ConsentSettings {
 }
 
 /// Messages on portal pages, rendered by the host.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PortalMessages {
     /// Shown on the booking page.
@@ -274,7 +278,7 @@ pub struct PortalMessages {
 }
 
 /// Embeddable widgets.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Widgets {
     /// The "Book an appointment" button.
@@ -282,7 +286,7 @@ pub struct Widgets {
 }
 
 /// Who the engine notifies (through the host's outbox) about portal events.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotificationSettings {
     /// The clinic's own address for portal notifications.
@@ -310,7 +314,7 @@ impl Default for NotificationSettings {
 }
 
 /// A location of the practice.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Clinic {
     /// Host id.
@@ -332,7 +336,7 @@ pub struct Clinic {
 }
 
 /// A schedule type (code, name, clinic, default duration, conflicts, telehealth, colours).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleType {
     /// Host id; practitioners, services and blocks refer to it.
@@ -365,7 +369,7 @@ pub struct ScheduleType {
 }
 
 /// A practitioner type (physiotherapist, massage therapist…).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PractitionerType {
     /// Host id.
@@ -376,7 +380,7 @@ pub struct PractitionerType {
 }
 
 /// A practitioner (provider).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Practitioner {
     /// Host id.
@@ -402,7 +406,7 @@ pub struct Practitioner {
 }
 
 /// An availability record: a date range and weekly blocks (rule 5 (availability records)).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityRecord {
     /// Host id of the record, used in messages.
@@ -426,7 +430,7 @@ pub struct AvailabilityRecord {
 }
 
 /// A weekly block of wall-clock time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Block {
     /// Day of the week.
@@ -443,7 +447,7 @@ pub struct Block {
 }
 
 /// A bookable product or service.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Host id.
@@ -477,7 +481,7 @@ pub struct Service {
 }
 
 /// A closure: clinic closure, stat holiday or practitioner time off (rule 7 (closures)).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Closure {
     /// Host id.
@@ -513,7 +517,7 @@ pub struct Closure {
 }
 
 /// "Referral Types": how a patient heard of the clinic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferralType {
     /// Host id.
@@ -527,7 +531,7 @@ pub struct ReferralType {
 }
 
 /// A group program (class) with sessions patients register for.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Program {
     /// Host id.
@@ -565,7 +569,19 @@ fn one() -> u32 {
 }
 
 /// Day of the week, written `mon` … `sun` (or in full).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Weekday {
@@ -672,5 +688,19 @@ impl<'de> Deserialize<'de> for WallTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for WallTime {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WallTime".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A clinic wall time, exactly `HH:MM` in ASCII digits, `00:00` to `24:00`.",
+            "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+        })
     }
 }

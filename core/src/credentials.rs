@@ -585,6 +585,33 @@ fn base64_url(bytes: &[u8]) -> String {
     out
 }
 
+impl schemars::JsonSchema for Password {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Password".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A password as typed: 8 to 1,024 characters after NFKC normalisation, at most 4,096 bytes (docs/limits.md). Never written back.",
+            "writeOnly": true
+        })
+    }
+}
+
+impl schemars::JsonSchema for SecretToken {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SecretToken".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A one-time invitation or password-reset token: 43 URL-safe base64 characters (32 random bytes)."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ macro_rules! error_codes {
         ///
         /// The numbers are part of the C ABI (`cp_status`): a code, once released, keeps its
         /// name and its number forever. `0` is reserved for success in the C ABI.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         #[non_exhaustive]
         #[repr(u32)]

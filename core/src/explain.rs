@@ -22,7 +22,7 @@ use crate::zone::{wall_of, DayFrame, Instant};
 use crate::Result;
 
 /// The verdict for one practitioner.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PractitionerVerdict {
     /// Practitioner id.
     pub practitioner: String,
@@ -37,7 +37,7 @@ pub struct PractitionerVerdict {
 }
 
 /// Why a (query, start) is or is not offered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Explanation {
     /// Whether the start is offered.
     pub offered: bool,
@@ -418,7 +418,7 @@ fn check_at(
 }
 
 /// Which practitioners can offer a service online, and why the others cannot.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServiceReport {
     /// Service id.
     pub service: String,
@@ -429,7 +429,7 @@ pub struct ServiceReport {
 }
 
 /// A practitioner who can never offer a service online, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServiceRefusal {
     /// Practitioner id.
     pub practitioner: String,

@@ -461,7 +461,19 @@ pub(crate) fn check_delta(engine: &Engine, state: &State, delta: &Delta) -> Resu
             }
         }
         Delta::PutRegistration { registration } => check_registration(engine, state, registration),
-        Delta::Notify { notification } => check_notification_id(state, notification.id),
+        Delta::Notify { notification } => {
+            if !notification.data.fits(notification.kind) {
+                return Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "notification {}: its data is not the payload of a {} notification",
+                        notification.id,
+                        notification.kind.as_str()
+                    ),
+                ));
+            }
+            check_notification_id(state, notification.id)
+        }
         Delta::Drained { through } => {
             if *through < state.next_notification {
                 Ok(())

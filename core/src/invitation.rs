@@ -18,18 +18,17 @@ use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::accounts::{check_account_identity, check_username_free, Account, Relationship};
 use crate::booking::shift;
 use crate::credentials::{self, digest_eq, is_email, normalize_username, Password, SecretToken};
 use crate::engine::{check_instant, State};
 use crate::journal::Delta;
-use crate::outbox::{NotificationKind, Recipients};
+use crate::outbox::{NotificationData, NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// A portal invitation. Its `Debug` does not show the token digest.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invitation {
     /// Invitation id (the caller's, or generated `inv-N`).
@@ -78,7 +77,7 @@ impl Invitation {
 }
 
 /// Ask to invite someone to the portal (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
     /// The invitation id; absent: generated.
@@ -127,7 +126,7 @@ pub struct IssuedInvitation {
 }
 
 /// Redeem an invitation (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
     /// The token from the link.
@@ -185,7 +184,7 @@ struct Target<'a> {
 }
 
 /// Why bulk invite skipped a patient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// No e-mail on file, or not a valid address.
@@ -335,13 +334,13 @@ impl Engine {
         });
         let mut to = Recipients::default();
         to.add(Some(&invitation.email));
-        let data = json!({
-            "invitation": invitation.id,
-            "patient": patient,
-            "relationship": relationship,
-            "expires_at": invitation.expires_at,
-            "login_url": state.practice.config.portal.login_url,
-        });
+        let data = NotificationData::Invitation(Box::new(crate::outbox::InvitationNotice {
+            invitation: invitation.id.clone(),
+            patient: patient.to_owned(),
+            relationship,
+            expires_at: invitation.expires_at,
+            login_url: state.practice.config.portal.login_url.clone(),
+        }));
         let notification = self.notify_with_token(
             state,
             deltas,

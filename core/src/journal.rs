@@ -42,7 +42,7 @@ pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 pub const MAX_COUNTER: u64 = (1 << 53) - 1;
 
 /// One successful mutation: its sequence number and the state it produced.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// Gap-free sequence number: the first change after an empty engine is 1.
@@ -52,7 +52,7 @@ pub struct Change {
 }
 
 /// One state delta: an entity as it is after the change, or its removal.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Delta {
     /// A patient added or replaced.
@@ -189,9 +189,9 @@ pub enum Delta {
 }
 
 /// The snapshot document.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Snapshot {
+pub(crate) struct Snapshot {
     format_version: u32,
     seq: u64,
     next_id: u64,
@@ -224,7 +224,7 @@ struct Snapshot {
 
 /// [`Snapshot`] borrowed from the state, for writing: the same fields in the same order,
 /// so it serialises to the same bytes without cloning anything.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SnapshotRef<'a> {
     format_version: u32,
     seq: u64,

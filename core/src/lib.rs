@@ -43,6 +43,7 @@ pub mod program;
 pub mod reconfigure;
 mod recurrence;
 pub mod report;
+pub mod schema;
 pub mod signup;
 pub mod validate;
 pub mod widget;
@@ -66,7 +67,11 @@ pub use journal::{Change, Delta, Planned};
 pub use merge::{DuplicateCandidate, DuplicateReason, MergeOutcome, MergeRecord};
 pub use model::{Appointment, AppointmentStatus, Patient, Source};
 pub use operation::Operation;
-pub use outbox::{Notification, NotificationKind};
+pub use outbox::{
+    BookingNotice, CancellationNotice, DecisionNotice, IntakeFormNotice, InvitationNotice,
+    Notification, NotificationData, NotificationKind, PasswordResetNotice, PatientName,
+    ProgramRegistrationNotice, RescheduleNotice, SignupNotice,
+};
 pub use program::{ProgramSession, Registration, RegistrationRequest, RegistrationStatus};
 pub use reconfigure::{Reconfiguration, StrandReason, StrandedAppointment};
 pub use report::{AppointmentFilter, PendingItem, ReferralCount};

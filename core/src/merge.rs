@@ -53,7 +53,19 @@ use crate::model::{Appointment, Patient};
 use crate::{Engine, Error, Result};
 
 /// Why a patient may be a duplicate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateReason {
     /// Same normalised e-mail.
@@ -79,7 +91,7 @@ impl DuplicateReason {
 }
 
 /// An existing patient that may be the same person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DuplicateCandidate {
     /// The existing patient's id.
     pub patient: String,
@@ -90,7 +102,7 @@ pub struct DuplicateCandidate {
 }
 
 /// What replaced a merged patient.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRecord {
     /// The merged (removed) patient id.
@@ -104,7 +116,7 @@ pub struct MergeRecord {
 }
 
 /// What a merge moved.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MergeOutcome {
     /// The kept patient after the merge.
     pub kept: Patient,

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A patient as the host knows them. Patients are data, not configuration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Patient {
     /// Host id.
@@ -34,7 +34,7 @@ pub struct Patient {
 }
 
 /// Appointment statuses (docs/booking.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentStatus {
     /// Requested in the portal, waiting for staff; holds its slot.
@@ -55,7 +55,9 @@ impl AppointmentStatus {
 }
 
 /// Who created an appointment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// Created by staff in the host system.
@@ -67,7 +69,7 @@ pub enum Source {
 
 /// An appointment. Host-owned appointments (any source, any status) are imported with
 /// [`crate::Engine::add_appointment`]; occupying ones reduce capacity.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Appointment {
     /// Host id.

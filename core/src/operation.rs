@@ -144,7 +144,7 @@ use crate::{Engine, Error, ErrorCode, Result};
 /// One mutating operation of [`Engine`] and its arguments, read from JSON (see the
 /// [module documentation](self) for the shape and every outcome). Each variant is the
 /// method of the same name; its fields are the method's parameters, by name, except `now`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Operation {
     /// [`Engine::upsert_patient`].
@@ -402,10 +402,13 @@ impl Operation {
 }
 
 /// An account as an outcome: never its password hash.
-#[derive(Serialize)]
-struct AccountView<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct AccountView<'a> {
+    /// Account id.
     id: &'a str,
+    /// The normalised username.
     username: &'a str,
+    /// When it was created.
     created_at: DateTime<Utc>,
 }
 
@@ -420,15 +423,23 @@ impl<'a> From<&'a Account> for AccountView<'a> {
 }
 
 /// An invitation as an outcome: never its token digest.
-#[derive(Serialize)]
-struct InvitationView<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct InvitationView<'a> {
+    /// Invitation id.
     id: &'a str,
+    /// The patient it gives access to.
     patient: &'a str,
+    /// The relationship the accepted invitation creates.
     relationship: Relationship,
+    /// The invited address.
     email: &'a str,
+    /// When it was sent (or last resent).
     created_at: DateTime<Utc>,
+    /// When the link stops working.
     expires_at: DateTime<Utc>,
+    /// When it was accepted, if it was.
     accepted_at: Option<DateTime<Utc>>,
+    /// The account that accepted it, if any.
     accepted_by: Option<&'a str>,
 }
 
@@ -448,10 +459,13 @@ impl<'a> From<&'a Invitation> for InvitationView<'a> {
 }
 
 /// An issued invitation as an outcome: the token, as a string, for the link.
-#[derive(Serialize)]
-struct IssuedView<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct IssuedView<'a> {
+    /// The invitation.
     invitation: InvitationView<'a>,
+    /// The one-time token for the link (shown once; only its digest is kept).
     token: &'a str,
+    /// The id of the outbox notification that carries it.
     notification: u64,
 }
 
@@ -467,10 +481,12 @@ impl<'a> From<&'a IssuedInvitation> for IssuedView<'a> {
 
 /// A drained notification as an outcome: its link token, when it has one, for the host
 /// to deliver.
-#[derive(Serialize)]
-struct NotificationView<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NotificationView<'a> {
     #[serde(flatten)]
     notification: &'a Notification,
+    /// The one-time link token of an invitation or password reset; absent otherwise, and
+    /// absent for a notification restored from storage (tokens are never stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<&'a str>,
 }
@@ -571,7 +587,7 @@ impl Engine {
                 account(&self.accept_invitation(request, now)?)
             }
             Operation::BulkInvite {} => {
-                #[derive(Serialize)]
+                #[derive(Serialize, schemars::JsonSchema)]
                 struct BulkView<'a> {
                     invited: Vec<IssuedView<'a>>,
                     skipped: &'a std::collections::BTreeMap<String, crate::SkipReason>,
@@ -583,7 +599,7 @@ impl Engine {
                 })
             }
             Operation::Signup { request } => {
-                #[derive(Serialize)]
+                #[derive(Serialize, schemars::JsonSchema)]
                 struct SignupView<'a> {
                     account: AccountView<'a>,
                     patient: &'a Patient,

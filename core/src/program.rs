@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use std::sync::Arc;
 
@@ -15,13 +14,15 @@ use crate::availability::{booking_window, FIRST_QUERY_DATE, LAST_QUERY_DATE};
 use crate::config::Program;
 use crate::engine::{check_instant, State};
 use crate::journal::{duplicate, Delta};
-use crate::outbox::{clinic_address, NotificationKind, Recipients};
+use crate::outbox::{
+    clinic_address, NotificationData, NotificationKind, ProgramRegistrationNotice, Recipients,
+};
 use crate::practice::Practice;
 use crate::zone::resolve_start;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// The status of a program registration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     /// Takes a place.
@@ -31,7 +32,7 @@ pub enum RegistrationStatus {
 }
 
 /// A patient's place in one program session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     /// Registration id (the caller's, or generated `reg-N`).
@@ -54,7 +55,7 @@ pub struct Registration {
 }
 
 /// Ask to register for a program session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
     /// The registration id; absent: generated.
@@ -96,7 +97,7 @@ impl RegistrationRequest {
 }
 
 /// One program session with its occupancy.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProgramSession {
     /// Program id.
     pub program: String,
@@ -347,7 +348,10 @@ impl Engine {
         deltas.push(Delta::PutRegistration {
             registration: registration.clone(),
         });
-        let data = json!({"registration": registration, "program_name": program.name});
+        let data = NotificationData::ProgramRegistration(Box::new(ProgramRegistrationNotice {
+            registration: registration.clone(),
+            program_name: program.name.clone(),
+        }));
         self.notify(
             state,
             &mut deltas,

@@ -23,7 +23,7 @@ use crate::zone::wall_of;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// Why a future appointment no longer fits the configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StrandReason {
     /// Its practitioner is no longer configured.
@@ -39,7 +39,7 @@ pub enum StrandReason {
 
 /// A future occupying appointment that the new configuration no longer supports. The
 /// engine keeps it (staff own it); the host decides what to do.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StrandedAppointment {
     /// The appointment, as it is (unchanged).
     pub appointment: Appointment,
@@ -53,7 +53,7 @@ pub struct StrandedAppointment {
 }
 
 /// What a reconfiguration did besides swapping the configuration.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reconfiguration {
     /// Future occupying appointments the new configuration strands, in start order.
     pub stranded: Vec<StrandedAppointment>,

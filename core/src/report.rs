@@ -12,7 +12,7 @@ use crate::zone::wall_of;
 use crate::{Engine, Error, Result};
 
 /// Which appointments the Portal Appointments report lists.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppointmentFilter {
     /// First local date (in the appointment's clinic zone; UTC without a clinic).
@@ -48,7 +48,7 @@ impl AppointmentFilter {
 }
 
 /// A pending request in the staff queue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PendingItem {
     /// The pending appointment.
     pub appointment: Appointment,
@@ -59,7 +59,7 @@ pub struct PendingItem {
 }
 
 /// Patients per referral type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ReferralCount {
     /// Referral type id; `None` counts patients without one.
     pub referral_type: Option<String>,

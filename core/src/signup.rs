@@ -11,7 +11,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::accounts::{check_account_identity, check_username_free, Account, Relationship};
 use crate::config::ReferralType;
@@ -19,11 +18,11 @@ use crate::credentials::{self, is_email, normalize_username, Password};
 use crate::engine::check_instant;
 use crate::journal::Delta;
 use crate::model::Patient;
-use crate::outbox::{clinic_address, NotificationKind, Recipients};
+use crate::outbox::{clinic_address, NotificationData, NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// A public signup as it waits for review (docs/accounts.md: a new patient flagged for review).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signup {
     /// The id of the patient the signup created (stays the key after a merge).
@@ -43,7 +42,7 @@ pub struct Signup {
 }
 
 /// A public signup form (docs/accounts.md).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// The e-mail address: the username and the patient's e-mail on file.
@@ -215,11 +214,11 @@ impl Engine {
         if state.practice.config.portal.notifications.signup_to_clinic {
             let mut to = Recipients::default();
             to.add(clinic_address(&state.practice, None));
-            let data = json!({
-                "patient": patient,
-                "account": account.id,
-                "referral_type": signup.referral_type,
-            });
+            let data = NotificationData::Signup(Box::new(crate::outbox::SignupNotice {
+                patient: patient.clone(),
+                account: account.id.clone(),
+                referral_type: signup.referral_type.clone(),
+            }));
             self.notify(state, &mut deltas, NotificationKind::Signup, to, data);
         }
         self.commit(state, deltas)?;

@@ -8,7 +8,9 @@ use crate::{Error, Result};
 pub const MAX_URL_CHARS: usize = 2_048;
 
 /// Button sizes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[allow(missing_docs)]
 pub enum ButtonSize {
@@ -29,7 +31,7 @@ impl ButtonSize {
 }
 
 /// Settings of the "Book an appointment" button.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BookButton {
     /// The button's text.

@@ -154,7 +154,7 @@ fn hold_occupies_until_it_expires_then_converts_into_a_pending_booking() {
     );
     assert_eq!(out[0].recipients, vec!["a@clinic.test"]);
     assert_eq!(out[1].recipients, vec!["p1@x.test"]);
-    assert_eq!(out[1].data["note"], json!("See you!"));
+    assert_eq!(out[1].data.to_json()["note"], json!("See you!"));
     assert_eq!(out[1].id, out[0].id + 1);
     assert!(e.drain_outbox().is_empty(), "nothing is returned twice");
 }
@@ -178,9 +178,9 @@ fn decline_frees_the_slot_and_tells_the_patient() {
         .find(|n| n.kind == NotificationKind::Declined)
         .expect("declined notification");
     assert_eq!(declined.recipients, vec!["p1@x.test"]);
-    assert_eq!(declined.data["note"], json!("Fully booked"));
+    assert_eq!(declined.data.to_json()["note"], json!("Fully booked"));
     assert_eq!(
-        declined.data["start_local"],
+        declined.data.to_json()["start_local"],
         json!("2027-02-01T09:00:00-05:00"),
         "templates get the clinic's wall time"
     );

@@ -307,9 +307,9 @@ fn a_change_whose_counters_cannot_advance_is_refused() {
         json!([{"op": "next_id", "next_id": u64::MAX}]),
         json!([{"op": "next_id", "next_id": MAX_COUNTER + 1}]),
         json!([{"op": "notify", "notification":
-            {"id": u64::MAX, "kind": "signup", "recipients": [], "data": null}}]),
+            {"id": u64::MAX, "kind": "signup", "recipients": [], "data": {"patient": {"id": "p"}, "account": "a", "referral_type": null}}}]),
         json!([{"op": "notify", "notification":
-            {"id": MAX_COUNTER, "kind": "signup", "recipients": [], "data": null}}]),
+            {"id": MAX_COUNTER, "kind": "signup", "recipients": [], "data": {"patient": {"id": "p"}, "account": "a", "referral_type": null}}}]),
     ] {
         let c = change(&e, deltas.clone());
         refused(&e, ErrorCode::InvalidInput, &deltas.to_string(), |e| {
@@ -325,7 +325,7 @@ fn a_notification_must_be_above_the_ids_issued() {
     assert_eq!(queued.id, 11);
     let notify = |id: u64| {
         json!({"op": "notify", "notification":
-        {"id": id, "kind": "signup", "recipients": ["x@x.test"], "data": null}})
+        {"id": id, "kind": "signup", "recipients": ["x@x.test"], "data": {"patient": {"id": "p"}, "account": "a", "referral_type": null}}})
     };
     // Already queued: it would overwrite the host's undelivered notification.
     let c = change(&e, json!([notify(11)]));
@@ -738,7 +738,7 @@ fn a_change_applies_whole_or_not_at_all() {
     let good = json!([
         {"op": "put_patient", "patient": {"id": "p9"}},
         {"op": "put_appointment", "appointment": host("x", Some("p9"), monday_at(10, 15), monday_at(10, 45))},
-        {"op": "notify", "notification": {"id": 12, "kind": "signup", "recipients": [], "data": null}},
+        {"op": "notify", "notification": {"id": 12, "kind": "signup", "recipients": [], "data": {"patient": {"id": "p"}, "account": "a", "referral_type": null}}},
         {"op": "next_id", "next_id": 40},
         {"op": "drained", "through": 11},
         {"op": "remove_hold", "id": "hold-p3"},
@@ -1948,4 +1948,38 @@ proptest! {
     ) {
         run(ops);
     }
+}
+
+#[test]
+fn a_notification_payload_must_belong_to_its_kind() {
+    let e = world_engine();
+    let signup = json!({"patient": {"id": "p"}, "account": "a", "referral_type": null});
+    // From JSON, the payload is read by the kind: a signup payload is no acceptance.
+    let bad = json!({"seq": e.last_seq() + 1, "deltas": [{"op": "notify", "notification":
+        {"id": 12, "kind": "accepted", "recipients": [], "data": signup}}]});
+    let err = serde_json::from_value::<Change>(bad).expect_err("refused when read");
+    assert!(err.to_string().contains("accepted"), "{err}");
+    // Built in Rust, the same mismatch is refused by apply and changes nothing.
+    let mut c = change(
+        &e,
+        json!([{"op": "notify", "notification":
+            {"id": 12, "kind": "signup", "recipients": [], "data": signup}}]),
+    );
+    if let clinic_portal::Delta::Notify { notification } = &mut c.deltas[0] {
+        notification.kind = clinic_portal::NotificationKind::Accepted;
+    }
+    refused(&e, ErrorCode::InvalidInput, "payload", |e| e.apply(&c));
+}
+
+#[test]
+fn queued_notifications_round_trip_as_typed_data() {
+    let e = world_engine();
+    let snapshot: Value = serde_json::from_str(&e.snapshot()).expect("snapshot");
+    for n in e.outbox() {
+        assert!(n.data.fits(n.kind), "{n:?}");
+        let back: clinic_portal::Notification =
+            serde_json::from_value(serde_json::to_value(&n).expect("json")).expect("reads back");
+        assert_eq!(back, n);
+    }
+    assert!(snapshot["outbox"].is_array());
 }

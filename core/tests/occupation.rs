@@ -225,7 +225,16 @@ fn patient_notifications_reach_guardians_and_say_for_whom() {
         .collect();
     assert_eq!(declined.len(), 1);
     assert_eq!(declined[0].recipients, vec!["mum@example.test".to_owned()]);
-    assert_eq!(declined[0].data["for_patient"]["id"], json!("kid"));
-    assert_eq!(declined[0].data["for_patient"]["first_name"], json!("KID"));
-    assert_eq!(declined[0].data["note"], json!("Fully booked that day"));
+    let clinic_portal::NotificationData::Decision(notice) = &declined[0].data else {
+        panic!(
+            "a declined notification carries a decision: {:?}",
+            declined[0].data
+        );
+    };
+    let about = notice.for_patient.as_ref().expect("names the child");
+    assert_eq!(
+        (about.id.as_str(), about.first_name.as_str()),
+        ("kid", "KID")
+    );
+    assert_eq!(notice.note.as_deref(), Some("Fully booked that day"));
 }

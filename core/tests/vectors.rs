@@ -1239,7 +1239,7 @@ impl Run<'_> {
         }
         for (i, (n, w)) in drained.iter().zip(expect).enumerate() {
             if let Some(data) = &w.data {
-                subset(data, &n.data, "data")
+                subset(data, &n.data.to_json(), "data")
                     .map_err(|e| format!("notification {i} ({}): {e}", w.kind))?;
             }
             if let Some(name) = &w.token_ref {
