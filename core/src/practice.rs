@@ -206,17 +206,21 @@ fn check_rule_matches(
     end: Option<NaiveDate>,
 ) {
     match rule.first_date() {
-        None => d.warning(
-            path,
-            format!("{label}: the recurrence never chooses a date, so it never applies"),
-        ),
-        Some(first) if end.is_some_and(|end| first > end) => d.warning(
-            path,
-            format!(
-                "{label}: the recurrence chooses no date before the end date (its first is \
-                 {first}), so it never applies"
-            ),
-        ),
+        None => {
+            d.warning(
+                path,
+                format!("{label}: the recurrence never chooses a date, so it never applies"),
+            );
+        }
+        Some(first) if end.is_some_and(|end| first > end) => {
+            d.warning(
+                path,
+                format!(
+                    "{label}: the recurrence chooses no date before the end date (its first \
+                     is {first}), so it never applies"
+                ),
+            );
+        }
         Some(_) => {}
     }
 }
@@ -309,7 +313,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
     }
     if too_large {
         // Too large to check further: report what is known so far.
-        return Err(d.items);
+        return Err(d.finish(&config));
     }
 
     let clinic_ix = index_ids(
@@ -549,7 +553,9 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                                          empty_portal_day = {policy} (rule 6 (portal blocks))",
                                         wd.as_str(),
                                     ),
-                                );
+                                )
+                                .rule(6)
+                                .weekday(wd);
                             }
                         }
                     }
@@ -575,7 +581,8 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
                              rule 5 (availability records))",
                             b.label, a.label
                         ),
-                    );
+                    )
+                    .rule(5);
                 }
             }
             CPractitioner {
@@ -674,7 +681,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
     }
 
     if d.has_errors() {
-        return Err(d.items);
+        return Err(d.finish(&config));
     }
     let ids = Arc::new(crate::availability::Ids {
         clinics: clinics.iter().map(|c| Arc::clone(&c.id)).collect(),
@@ -720,7 +727,7 @@ pub(crate) fn compile(config: Config) -> Result<Practice, Vec<Diagnostic>> {
             );
         }
     }
-    practice.warnings = d.items;
+    practice.warnings = d.finish(&practice.config);
     Ok(practice)
 }
 
@@ -769,7 +776,8 @@ fn compile_blocks(
                      block is never bookable online (rule 4 (schedule-type chain))",
                     b.schedule_type, ctx.practitioner
                 ),
-            );
+            )
+            .rule(4);
         }
         let block_clinic = match &b.clinic {
             Some(c) => match lookup(d, ctx.clinic_ix, c, "clinic", format!("{bpath}.clinic")) {
@@ -874,7 +882,8 @@ fn check_portal_blocks_inside(
                     b.weekday.as_str(),
                     fmt_block(pb)
                 ),
-            );
+            )
+            .rule(6);
         }
     }
 }
@@ -940,10 +949,11 @@ fn check_portal(config: &Config, d: &mut Diagnostics) {
             "portal.scheduling.min_hours_before_booking",
             format!(
                 "the lead time ({} h) reaches past the horizon ({} day(s) ahead): nothing can \
-                 ever be booked online (rule 8, booking window)",
+                 ever be booked online (rule 8 (booking window))",
                 s.min_hours_before_booking, s.max_days_ahead
             ),
-        );
+        )
+        .rule(8);
     }
     if let Some(url) = &config.portal.login_url {
         if let Err(e) = crate::widget::check_url(url) {

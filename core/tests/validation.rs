@@ -415,3 +415,36 @@ fn book_button_is_escaped() {
     );
     assert!(warnings(&v).contains(&"portal.widgets.book_button.colour".to_owned()));
 }
+
+#[test]
+fn diagnostics_carry_their_facts_as_fields() {
+    let mut v = base();
+    // A portal block outside the working blocks (rule 6), on Tuesday, in record r1 of lee.
+    v["practitioners"][0]["availability"][0]["portal_blocks"] =
+        json!([{"weekday": "tue", "start": "09:00", "end": "10:00", "schedule_type": "pt"}]);
+    // An unknown schedule type on a service.
+    v["services"][0]["schedule_types"] = json!(["pt", "nope"]);
+    let config: Config = serde_json::from_value(v).expect("parses");
+    let found = Engine::validate(&config);
+    let block = found
+        .iter()
+        .find(|d| d.path.ends_with("portal_blocks[0]"))
+        .unwrap_or_else(|| panic!("no portal-block diagnostic in {found:?}"));
+    assert_eq!(block.rule, Some(6), "{block:?}");
+    assert_eq!(block.practitioner.as_deref(), Some("lee"));
+    assert_eq!(block.record.as_deref(), Some("r1"));
+    assert_eq!(block.weekday, Some(clinic_portal::config::Weekday::Tue));
+    assert_eq!(block.service, None);
+    let service = found
+        .iter()
+        .find(|d| d.path.starts_with("services[0]"))
+        .unwrap_or_else(|| panic!("no service diagnostic in {found:?}"));
+    assert_eq!(service.service.as_deref(), Some("s30"));
+    assert_eq!((service.practitioner.as_ref(), service.rule), (None, None));
+    // As JSON, facts that do not apply are left out, and the shape reads back.
+    let json = serde_json::to_value(block).unwrap();
+    assert_eq!(json["weekday"], "tue");
+    assert!(json.get("service").is_none(), "{json}");
+    let back: clinic_portal::Diagnostic = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, block);
+}
