@@ -137,21 +137,19 @@ pub(crate) struct Fact<'a>(Option<&'a mut Diagnostic>);
 
 impl Fact<'_> {
     /// The availability rule the diagnostic is about.
-    pub(crate) fn rule(self, rule: u8) -> Self {
-        let Fact(d) = self;
-        Fact(d.map(|d| {
+    pub(crate) fn rule(mut self, rule: u8) -> Self {
+        if let Some(d) = self.0.as_deref_mut() {
             d.rule = Some(rule);
-            d
-        }))
+        }
+        self
     }
 
     /// The weekday concerned.
-    pub(crate) fn weekday(self, weekday: Weekday) -> Self {
-        let Fact(d) = self;
-        Fact(d.map(|d| {
+    pub(crate) fn weekday(mut self, weekday: Weekday) -> Self {
+        if let Some(d) = self.0.as_deref_mut() {
             d.weekday = Some(weekday);
-            d
-        }))
+        }
+        self
     }
 }
 
