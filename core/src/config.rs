@@ -123,7 +123,7 @@ impl Config {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PortalSettings {
-    /// "Allow patients to book appointments online".
+    /// "Allow patients to book appointments online". Default: `true`.
     pub enabled: bool,
     /// "Allow Public Signup".
     pub allow_public_signup: bool,
@@ -190,9 +190,9 @@ pub enum EmptyPortalDay {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchedulingSettings {
-    /// Standard blocks or portal blocks.
+    /// Standard blocks or portal blocks. Default: `standard`.
     pub slot_mode: SlotMode,
-    /// Policy for working days without portal blocks.
+    /// Policy for working days without portal blocks. Default: `closed`.
     pub empty_portal_day: EmptyPortalDay,
     /// "Auto Accept Portal Appointments": confirmed without staff action.
     pub auto_accept: bool,
@@ -200,22 +200,22 @@ pub struct SchedulingSettings {
     pub pending_notify_email: Option<String>,
     /// "Hours Prior to book".
     pub min_hours_before_booking: u32,
-    /// "How far into the future can appointments be booked", in days.
+    /// "How far into the future can appointments be booked", in days. Default: `90`.
     pub max_days_ahead: u32,
-    /// "Minimum hours prior to cancel or reschedule".
+    /// "Minimum hours prior to cancel or reschedule". Default: `24`.
     pub min_hours_before_cancel: u32,
-    /// "Allow patient to cancel or reschedule online".
+    /// "Allow patient to cancel or reschedule online". Default: `true`.
     pub allow_patient_cancel: bool,
     /// Late-cancel fee window in hours before the start, if the clinic charges one.
     pub late_cancel_fee_hours: Option<u32>,
     /// "Round the booking availabilities": starts on wall-clock multiples of this many
     /// minutes (a divisor of 1440). Absent: starts step by the service duration.
     pub start_interval_minutes: Option<u32>,
-    /// The "No Preference" provider choice.
+    /// The "No Preference" provider choice. Default: `true`.
     pub allow_no_preference: bool,
     /// Copy the patient's default insurance onto portal bookings.
     pub apply_default_insurance: bool,
-    /// How long a hold keeps its start, in minutes.
+    /// How long a hold keeps its start, in minutes. Default: `10`.
     pub hold_minutes: u32,
     /// At most this many future occupying appointments per patient.
     pub max_future_bookings_per_patient: Option<u32>,
@@ -291,7 +291,7 @@ pub struct Widgets {
 pub struct NotificationSettings {
     /// The clinic's own address for portal notifications.
     pub clinic_email: Option<String>,
-    /// E-mail the clinic when a patient books in the portal.
+    /// E-mail the clinic when a patient books in the portal. Default: `true`.
     pub booked_to_clinic: bool,
     /// E-mail the practitioner when a patient books in the portal.
     pub booked_to_practitioner: bool,
@@ -324,7 +324,7 @@ pub struct Clinic {
     pub name: String,
     /// IANA time zone, e.g. `America/Toronto`.
     pub time_zone: String,
-    /// "Book in Portal".
+    /// "Book in Portal". Default: `true`.
     #[serde(default = "yes")]
     pub book_in_portal: bool,
     /// The clinic's e-mail address.
@@ -391,7 +391,7 @@ pub struct Practitioner {
     /// E-mail for practitioner notifications.
     #[serde(default)]
     pub email: Option<String>,
-    /// "Can be booked in the Portal".
+    /// "Can be booked in the Portal". Default: `true`.
     #[serde(default = "yes")]
     pub bookable_in_portal: bool,
     /// The practitioner's types.
@@ -455,12 +455,13 @@ pub struct Service {
     /// Display name.
     #[serde(default)]
     pub name: String,
-    /// "Book from the Portal".
+    /// "Book from the Portal". Default: `true`.
     #[serde(default = "yes")]
     pub book_from_portal: bool,
     /// "Service Duration" in minutes.
     pub duration_minutes: u32,
-    /// "Portal Conflicts": bookings that may share a time in an allow-conflicts schedule type.
+    /// "Portal Conflicts": bookings that may share a time in an allow-conflicts schedule
+    /// type. Default: `1`.
     #[serde(default = "one")]
     pub portal_capacity: u32,
     /// Only practitioners of this type offer the service.
@@ -555,7 +556,7 @@ pub struct Program {
     /// An RRULE choosing the session dates, anchored at `start_date`; absent: one session.
     #[serde(default)]
     pub recurrence: Option<String>,
-    /// Patients may register online.
+    /// Patients may register online. Default: `true`.
     #[serde(default = "yes")]
     pub book_from_portal: bool,
 }

@@ -34,13 +34,13 @@ impl ButtonSize {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BookButton {
-    /// The button's text.
+    /// The button's text. Default: `Book an appointment`.
     pub label: String,
-    /// Size.
+    /// Size. Default: `medium`.
     pub size: ButtonSize,
-    /// Background colour, `#rgb` or `#rrggbb`.
+    /// Background colour, `#rgb` or `#rrggbb`. Default: `#0b7285`.
     pub colour: String,
-    /// Text colour, `#rgb` or `#rrggbb`.
+    /// Text colour, `#rgb` or `#rrggbb`. Default: `#ffffff`.
     pub text_colour: String,
 }
 

@@ -95,3 +95,27 @@ fn the_slot_schema_names_exactly_the_fields_a_slot_serialises() {
     let page_schema: Value = serde_json::from_str(&schema_json("slot-page").unwrap()).unwrap();
     assert_eq!(keys(&page), keys(&page_schema["properties"]));
 }
+
+#[test]
+fn every_configuration_default_is_stated_in_its_documentation() {
+    // Defaults that are values (not absent, off, empty or a whole section) are written in
+    // the field's rustdoc, which the schema's description repeats.
+    let v: Value = serde_json::from_str(&schema_json("config").unwrap()).unwrap();
+    let mut unstated = Vec::new();
+    for (name, def) in v["$defs"].as_object().unwrap() {
+        for (field, prop) in def["properties"].as_object().into_iter().flatten() {
+            let Some(default) = prop.get("default") else { continue };
+            let trivial = default.is_null()
+                || default == &Value::Bool(false)
+                || default.is_object()
+                || default.as_array().is_some_and(Vec::is_empty)
+                || default.as_str().is_some_and(str::is_empty)
+                || default.as_u64() == Some(0);
+            let desc = prop["description"].as_str().unwrap_or("");
+            if !trivial && !desc.contains("Default") && !desc.contains("default") {
+                unstated.push(format!("{name}.{field} = {default}"));
+            }
+        }
+    }
+    assert!(unstated.is_empty(), "defaults missing from rustdoc: {unstated:?}");
+}
