@@ -53,7 +53,10 @@ use crate::{Engine, Error, ErrorCode, Result};
 /// How long a password-reset token stays valid, in minutes (docs/accounts.md: short expiry).
 pub const RESET_TTL_MINUTES: i64 = 60;
 
-/// A portal account (docs/accounts.md). Its `Debug` never shows the password hash.
+/// A portal account (docs/accounts.md). Neither its `Debug` nor its JSON shows the
+/// password hash: serialised, an account is `{"id", "username", "created_at"}`, safe to
+/// hand to a web page or a log. Only the engine's own storage (snapshot and journal)
+/// writes the hash, and reading an account back (`Deserialize`) needs it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
@@ -61,10 +64,43 @@ pub struct Account {
     pub id: String,
     /// The normalised username.
     pub username: String,
-    /// The Argon2id PHC string.
+    /// The Argon2id PHC string (storage only).
+    #[serde(skip_serializing)]
     password_hash: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// An account as the engine stores it (snapshot, journal): with its password hash.
+pub(crate) struct StoredAccount<'a>(pub(crate) &'a Account);
+
+impl Serialize for StoredAccount<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let a = self.0;
+        let mut st = s.serialize_struct("Account", 4)?;
+        st.serialize_field("id", &a.id)?;
+        st.serialize_field("username", &a.username)?;
+        st.serialize_field("password_hash", &a.password_hash)?;
+        st.serialize_field("created_at", &a.created_at)?;
+        st.end()
+    }
+}
+
+/// `serialize_with` for an owned account in storage.
+pub(crate) fn serialize_stored<S: serde::Serializer>(
+    a: &Account,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    StoredAccount(a).serialize(s)
+}
+
+/// `serialize_with` for a list of accounts in storage.
+pub(crate) fn serialize_stored_list<S: serde::Serializer, A: std::borrow::Borrow<Account>>(
+    list: &[A],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(|a| StoredAccount(a.borrow())))
 }
 
 impl fmt::Debug for Account {

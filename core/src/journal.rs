@@ -121,7 +121,8 @@ pub enum Delta {
     },
     /// A portal account added or replaced (docs/accounts.md; the password only as a PHC string).
     PutAccount {
-        /// The account.
+        /// The account, with its password hash.
+        #[serde(serialize_with = "crate::accounts::serialize_stored")]
         account: Account,
     },
     /// An account link added or replaced (revoking is a replace with `active: false`).
@@ -209,6 +210,7 @@ pub(crate) struct Snapshot {
     registrations: Vec<Registration>,
     outbox: Vec<Notification>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::accounts::serialize_stored_list")]
     accounts: Vec<Account>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     account_links: Vec<AccountLink>,
@@ -240,6 +242,7 @@ struct SnapshotRef<'a> {
     registrations: Vec<&'a Registration>,
     outbox: Vec<&'a Notification>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::accounts::serialize_stored_list")]
     accounts: Vec<&'a Account>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     account_links: Vec<&'a AccountLink>,

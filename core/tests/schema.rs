@@ -104,7 +104,9 @@ fn every_configuration_default_is_stated_in_its_documentation() {
     let mut unstated = Vec::new();
     for (name, def) in v["$defs"].as_object().unwrap() {
         for (field, prop) in def["properties"].as_object().into_iter().flatten() {
-            let Some(default) = prop.get("default") else { continue };
+            let Some(default) = prop.get("default") else {
+                continue;
+            };
             let trivial = default.is_null()
                 || default == &Value::Bool(false)
                 || default.is_object()
@@ -117,5 +119,8 @@ fn every_configuration_default_is_stated_in_its_documentation() {
             }
         }
     }
-    assert!(unstated.is_empty(), "defaults missing from rustdoc: {unstated:?}");
+    assert!(
+        unstated.is_empty(),
+        "defaults missing from rustdoc: {unstated:?}"
+    );
 }

@@ -710,3 +710,30 @@ fn a_moved_link_becomes_active_by_staff_confirmation_or_a_self_invitation_to_the
         .iter()
         .any(|a| a.id == theirs));
 }
+
+#[test]
+fn an_account_serialises_without_its_password_hash_but_storage_keeps_it() {
+    let e = practice();
+    let account = e
+        .create_account(&NewAccount::new("p9@x.test", "p9 password long"), now())
+        .unwrap();
+    let shown = serde_json::to_value(&account).unwrap();
+    assert_eq!(
+        shown.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["created_at", "id", "username"]
+    );
+    assert!(!shown.to_string().contains("argon2"), "{shown}");
+    // The snapshot and the journal keep the hash, so a restored engine still logs in.
+    let snapshot = e.snapshot();
+    assert!(snapshot.contains("$argon2id$"));
+    let change = serde_json::to_string(&e.changes_since(0).unwrap()).unwrap();
+    assert!(change.contains("$argon2id$"));
+    let restored = Engine::restore(&snapshot).unwrap();
+    restored
+        .login(
+            "p9@x.test",
+            &clinic_portal::Password::new("p9 password long"),
+            now(),
+        )
+        .unwrap();
+}
