@@ -21,6 +21,9 @@ cargo test --workspace --locked
 step "benchmarks build (criterion, test profile, not run)"
 cargo test --workspace --locked --benches --no-run
 
+step "rustdoc (broken or private links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
+
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
 
