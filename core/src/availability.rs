@@ -3,6 +3,7 @@
 //! Each rule is decided by one function here; [`crate::explain`] calls the same functions
 //! to say which rule refuses a start, so the two can never disagree.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -1054,7 +1055,7 @@ struct Prepared<'a> {
     p: Ix,
     pr: &'a CPractitioner,
     chain: Vec<bool>,
-    profile: Profile,
+    profile: Cow<'a, Profile>,
     cursor: usize,
     recurring: Vec<Option<Vec<NaiveDate>>>,
 }
@@ -1093,8 +1094,8 @@ impl<'a> Search<'a> {
             .state
             .occupancy
             .timeline(p)
-            .map(|t| t.profile(span_from, span_to, self.now))
-            .unwrap_or_default();
+            .map_or_else(Cow::default, |t| t.profile_at(span_from, span_to, self.now));
+        let cursor = profile.first_ending_after(span_from);
         let recurring = pr
             .records
             .iter()
@@ -1109,7 +1110,7 @@ impl<'a> Search<'a> {
             pr,
             chain,
             profile,
-            cursor: 0,
+            cursor,
             recurring,
         }
     }
