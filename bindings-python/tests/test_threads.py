@@ -1,0 +1,97 @@
+"""Threads: the GIL is released while the engine works."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from typing import Any, Dict, List
+
+import clinic_portal as cp
+from conftest import NOW, small_config
+
+WEEK = cp.SlotQuery(service="physio-30", from_=date(2027, 3, 15), to=date(2027, 3, 19))
+
+
+def test_eight_threads_book_against_one_engine_within_capacity() -> None:
+    engine = cp.Engine(small_config(capacity=3))
+    for t in range(8):
+        for i in range(10):
+            engine.upsert_patient(cp.Patient(id=f"t{t}-p{i}"))
+    slots = engine.search(WEEK, NOW)
+    assert len(slots) == 30 and slots[0].remaining_capacity == 3
+    booked: List[str] = []
+    refused: List[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def worker(t: int) -> None:
+        barrier.wait()
+        for i in range(10):
+            slot = slots[(t + i) % 4]  # everyone fights over the first four starts
+            try:
+                b = engine.book(
+                    cp.BookRequest(patient=f"t{t}-p{i}", service="physio-30", start=slot.start), NOW
+                )
+                with lock:
+                    booked.append(b.appointment.id)
+            except (cp.CapacityFull, cp.SlotUnavailable) as e:
+                with lock:
+                    refused.append(e.code)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(booked) == 4 * 3 and len(set(booked)) == 12  # exactly the capacity
+    assert len(refused) == 80 - 12
+    assert engine.appointment_count() == 12
+    after = engine.search(WEEK, NOW)
+    assert len(after) == 26 and all(s.start not in {x.start for x in slots[:4]} for s in after)
+
+
+def big_config() -> Dict[str, Any]:
+    """150 practitioners over a year: a search of every day takes a while."""
+    config = small_config()
+    template = config["practitioners"][0]
+    config["practitioners"] = [dict(template, id=f"dr-{i}") for i in range(150)]
+    config["portal"]["scheduling"]["max_days_ahead"] = 800
+    return config
+
+
+def test_another_thread_progresses_during_a_long_search() -> None:
+    engine = cp.Engine(big_config())
+    query = cp.SlotQuery(service="physio-30", from_=date(2027, 3, 9), to=date(2028, 3, 8))
+    started = time.perf_counter()
+    expected = len(engine.search(query, NOW))
+    alone = time.perf_counter() - started
+    assert expected > 1000
+
+    ticks = 0
+    stop = threading.Event()
+
+    def counter() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1  # pure Python: runs only while it holds the GIL
+            time.sleep(0)
+
+    th = threading.Thread(target=counter)
+    th.start()
+    time.sleep(0.01)
+    try:
+        before = ticks
+        # The searching thread holds the GIL only to convert the result.
+        started = time.perf_counter()
+        for _ in range(3):
+            assert len(engine.search(query, NOW)) == expected
+        searching = time.perf_counter() - started
+        during = ticks - before
+    finally:
+        stop.set()
+        th.join()
+    assert searching > 0 and alone > 0
+    # With the GIL held for the whole search, the counter would barely move (the
+    # interpreter switches threads every 5 ms at most); released, it runs on.
+    assert during > 1000, (during, searching)
