@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Callable, List, Tuple, Type
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_every_core_code_has_its_class() -> None:
 def test_engine_errors_raise_their_subclass() -> None:
     engine = cp.Engine(small_config())
     week = cp.SlotQuery(service="physio-30", from_=date(2027, 3, 15), to=date(2027, 3, 19))
-    cases = [
+    cases: List[Tuple[Type[cp.PortalError], Callable[[], Any]]] = [
         (cp.NotFound, lambda: engine.patient("nobody")),
         (cp.NotFound, lambda: engine.search(cp.SlotQuery(service="x", from_=week.from_, to=week.to), NOW)),
         (cp.InvalidInput, lambda: engine.execute({"op": "no_such_op"}, NOW)),

@@ -350,7 +350,7 @@ class Run:
         engine, op = self.eng(), step["op"]
         expect: Dict[str, Json] = step.get("expect", {})
         now = instant(step["now"])
-        request = step.get("request")
+        request: Any = step.get("request")
         view: Callable[[Any], Json] = lambda r: r.to_dict()
         calls: Dict[str, Callable[[], Any]] = {
             "hold": lambda: engine.hold(request, now),

@@ -78,11 +78,11 @@ def from_micros(value: int) -> datetime:
 
 
 def _hints(cls: type) -> Dict[str, Any]:
-    cached = cls.__dict__.get("_hints_cache")
+    cached: Optional[Dict[str, Any]] = cls.__dict__.get("_hints_cache")
     if cached is None:
         cached = typing.get_type_hints(cls)
         type.__setattr__(cls, "_hints_cache", cached)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _origin(tp: Any) -> Any:
@@ -154,11 +154,6 @@ class Record:
     def _request(self) -> Dict[str, Any]:
         """The record as request JSON: unset optional members left out."""
         return {k: v for k, v in self.to_dict().items() if v is not None}
-
-
-def record(cls: typing.Type[R]) -> typing.Type[R]:
-    """Makes ``cls`` a frozen dataclass record."""
-    return dataclasses.dataclass(frozen=True)(cls)
 
 
 def as_json(value: Any, kind: Optional[type] = None) -> Any:

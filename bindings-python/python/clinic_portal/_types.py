@@ -4,16 +4,17 @@ JSON shape, see schema/)."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 import json
 from datetime import date, datetime
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Union, overload
 
-from ._records import Record, record
+from ._records import Record
 
 # -- people and appointments ------------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class Patient(Record):
     """A patient the host owns (``schema/patient.json``)."""
 
@@ -27,7 +28,7 @@ class Patient(Record):
     referral_type: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class Appointment(Record):
     """An appointment (``schema/appointment.json``); ``status`` is ``pending``, ``booked``,
     ``declined``, ``cancelled``…, ``source`` ``staff`` or ``portal``."""
@@ -43,7 +44,7 @@ class Appointment(Record):
     source: str = "staff"
 
 
-@record
+@dataclass(frozen=True)
 class ConsentRecord(Record):
     """The scheduling consent a patient gave."""
 
@@ -51,7 +52,7 @@ class ConsentRecord(Record):
     version: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class BookingDetails(Record):
     """The portal details of an appointment (``schema/booking.json``)."""
 
@@ -72,7 +73,7 @@ class BookingDetails(Record):
     capacity_override: bool = False
 
 
-@record
+@dataclass(frozen=True)
 class Booking(Record):
     """A portal booking: the appointment and its details."""
 
@@ -80,7 +81,7 @@ class Booking(Record):
     details: BookingDetails
 
 
-@record
+@dataclass(frozen=True)
 class Hold(Record):
     """A short hold on a start while the patient confirms (``schema/hold.json``)."""
 
@@ -97,7 +98,7 @@ class Hold(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class CancelOutcome(Record):
     """A cancellation: the cancelled appointment and whether a late-cancel fee applies."""
 
@@ -105,7 +106,7 @@ class CancelOutcome(Record):
     late_cancel_fee: bool
 
 
-@record
+@dataclass(frozen=True)
 class RescheduleOutcome(Record):
     """A reschedule: the appointment before, and the booking after."""
 
@@ -113,7 +114,7 @@ class RescheduleOutcome(Record):
     after: Booking
 
 
-@record
+@dataclass(frozen=True)
 class Notification(Record):
     """A notification for the host to deliver (``schema/notification.json``). ``data`` is
     the kind's payload in the engine's JSON shape; ``token`` is the one-time link token of
@@ -126,7 +127,7 @@ class Notification(Record):
     token: Optional[str] = dataclasses.field(default=None, repr=False)
 
 
-@record
+@dataclass(frozen=True)
 class Registration(Record):
     """A program registration (``schema/registration.json``)."""
 
@@ -140,7 +141,7 @@ class Registration(Record):
     cancelled_at: Optional[datetime] = None
 
 
-@record
+@dataclass(frozen=True)
 class ProgramSession(Record):
     """One session of a program and how many places are taken."""
 
@@ -155,7 +156,7 @@ class ProgramSession(Record):
 # -- accounts, invitations, families ----------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class Account(Record):
     """A portal account (never its password hash)."""
 
@@ -164,7 +165,7 @@ class Account(Record):
     created_at: datetime
 
 
-@record
+@dataclass(frozen=True)
 class AccountLink(Record):
     """A link from an account to a patient (``self``, ``guardian`` or ``carer``)."""
 
@@ -177,7 +178,7 @@ class AccountLink(Record):
     awaits_confirmation: bool = False
 
 
-@record
+@dataclass(frozen=True)
 class Invitation(Record):
     """An invitation (its public fields; the token is shown only once, when issued)."""
 
@@ -191,7 +192,7 @@ class Invitation(Record):
     accepted_by: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class IssuedInvitation(Record):
     """An invitation just issued: ``token`` goes into the link (shown only here)."""
 
@@ -200,7 +201,7 @@ class IssuedInvitation(Record):
     notification: int
 
 
-@record
+@dataclass(frozen=True)
 class BulkInviteReport(Record):
     """What ``bulk_invite`` did: the invitations issued, and why others were skipped
     (patient id → reason)."""
@@ -209,7 +210,7 @@ class BulkInviteReport(Record):
     skipped: Dict[str, str]
 
 
-@record
+@dataclass(frozen=True)
 class Signup(Record):
     """A public signup, with its review state."""
 
@@ -221,7 +222,7 @@ class Signup(Record):
     reviewed_at: Optional[datetime] = None
 
 
-@record
+@dataclass(frozen=True)
 class SignupOutcome(Record):
     """A signup: the new account, patient and signup record."""
 
@@ -230,7 +231,7 @@ class SignupOutcome(Record):
     signup: Signup
 
 
-@record
+@dataclass(frozen=True)
 class DuplicateCandidate(Record):
     """A patient who may be a duplicate, with a score and the reasons."""
 
@@ -239,7 +240,7 @@ class DuplicateCandidate(Record):
     reasons: Tuple[str, ...]
 
 
-@record
+@dataclass(frozen=True)
 class MergeRecord(Record):
     """What replaced a merged patient."""
 
@@ -249,7 +250,7 @@ class MergeRecord(Record):
     patient: Patient
 
 
-@record
+@dataclass(frozen=True)
 class MergeOutcome(Record):
     """A merge: the patient kept, the record, and what moved (ids)."""
 
@@ -261,7 +262,7 @@ class MergeOutcome(Record):
     awaiting_confirmation: Tuple[str, ...]
 
 
-@record
+@dataclass(frozen=True)
 class ReferralType(Record):
     """A referral type of the configuration."""
 
@@ -273,7 +274,7 @@ class ReferralType(Record):
 # -- configuration, explanations, reports ------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class Diagnostic(Record):
     """A configuration problem (``severity`` ``error`` or ``warning``) at a JSON path."""
 
@@ -291,7 +292,7 @@ class Diagnostic(Record):
     weekday: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class Refusal(Record):
     """Why a rule refuses: its number (docs/rules.md), the entity at fault, a sentence."""
 
@@ -300,7 +301,7 @@ class Refusal(Record):
     message: str
 
 
-@record
+@dataclass(frozen=True)
 class PractitionerVerdict(Record):
     """The verdict of ``explain`` for one practitioner."""
 
@@ -310,7 +311,7 @@ class PractitionerVerdict(Record):
     refusal: Optional[Refusal] = None
 
 
-@record
+@dataclass(frozen=True)
 class Explanation(Record):
     """Why a start is or is not offered."""
 
@@ -321,7 +322,7 @@ class Explanation(Record):
     entity: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class ServiceRefusal(Record):
     """A practitioner who cannot offer a service online, and why."""
 
@@ -329,7 +330,7 @@ class ServiceRefusal(Record):
     reason: Refusal
 
 
-@record
+@dataclass(frozen=True)
 class ServiceReport(Record):
     """Which practitioners offer a service online."""
 
@@ -338,7 +339,7 @@ class ServiceReport(Record):
     not_offered_by: Tuple[ServiceRefusal, ...]
 
 
-@record
+@dataclass(frozen=True)
 class StrandedAppointment(Record):
     """A future appointment the new configuration no longer supports (kept unchanged)."""
 
@@ -348,7 +349,7 @@ class StrandedAppointment(Record):
     rule: Optional[int] = None
 
 
-@record
+@dataclass(frozen=True)
 class Reconfiguration(Record):
     """What a reconfiguration left behind: stranded appointments, released holds, and
     the new configuration's warnings."""
@@ -358,7 +359,7 @@ class Reconfiguration(Record):
     warnings: Tuple[Diagnostic, ...]
 
 
-@record
+@dataclass(frozen=True)
 class PendingItem(Record):
     """A portal request waiting for staff."""
 
@@ -367,7 +368,7 @@ class PendingItem(Record):
     age_minutes: Optional[int] = None
 
 
-@record
+@dataclass(frozen=True)
 class ReferralCount(Record):
     """How many patients came through a referral type."""
 
@@ -376,7 +377,7 @@ class ReferralCount(Record):
     referral_type: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class Change(Record):
     """One journaled change: its gap-free sequence number and its state deltas (in the
     engine's JSON shape). Store ``to_json()`` at ``seq``; ``Engine.apply`` takes it back."""
@@ -394,7 +395,7 @@ class Change(Record):
         return cls.from_dict(json.loads(text))
 
 
-@record
+@dataclass(frozen=True)
 class Planned(Record):
     """A planned operation: the change to store and apply (``None`` when nothing
     changes), and the outcome once applied (the operation's JSON outcome)."""
@@ -407,6 +408,7 @@ class Config:
     """A configuration (the JSON of ``schema/config.json``), read-only."""
 
     __slots__ = ("_data",)
+    _data: Dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         object.__setattr__(self, "_data", json.loads(json.dumps(dict(data))))
@@ -443,7 +445,7 @@ class Config:
 # -- requests -----------------------------------------------------------------------------
 
 
-@record
+@dataclass(frozen=True)
 class SlotQuery(Record):
     """What to search: a service over local dates ``from_`` to ``to`` (both inclusive, in
     each clinic's zone), optionally one practitioner, clinic, telehealth, the patient and
@@ -464,7 +466,7 @@ class SlotQuery(Record):
     after: Optional[datetime] = None
 
 
-@record
+@dataclass(frozen=True)
 class HoldRequest(Record):
     """Hold a start for a service (``schema/hold-request.json``)."""
 
@@ -478,7 +480,7 @@ class HoldRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class ReleaseHoldRequest(Record):
     """Release a hold."""
 
@@ -486,7 +488,7 @@ class ReleaseHoldRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class BookRequest(Record):
     """Book a start (or a held start: ``hold``) for a patient (``schema/book-request.json``)."""
 
@@ -504,7 +506,7 @@ class BookRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class DecisionRequest(Record):
     """Accept or decline a pending request, with an optional note to the patient."""
 
@@ -512,7 +514,7 @@ class DecisionRequest(Record):
     note: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class CancelRequest(Record):
     """Cancel an appointment, ``by`` the ``patient`` (the cancel window applies) or ``staff``."""
 
@@ -523,7 +525,7 @@ class CancelRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class RescheduleRequest(Record):
     """Move an appointment to another start."""
 
@@ -535,7 +537,7 @@ class RescheduleRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class RegistrationRequest(Record):
     """Register a patient for a program session."""
 
@@ -546,7 +548,7 @@ class RegistrationRequest(Record):
     actor: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class NewAccount(Record):
     """A portal account created by staff, optionally linked to a patient."""
 
@@ -557,7 +559,7 @@ class NewAccount(Record):
     relationship: str = "self"
 
 
-@record
+@dataclass(frozen=True)
 class InviteRequest(Record):
     """Invite a patient (``self``) or a guardian or carer (with ``email``) to the portal."""
 
@@ -567,7 +569,7 @@ class InviteRequest(Record):
     id: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class AcceptInvitation(Record):
     """Accept an invitation: with a ``password`` (a new account, id ``account_id`` if
     given) or into an ``authenticated_account``."""
@@ -578,7 +580,7 @@ class AcceptInvitation(Record):
     account_id: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class SignupRequest(Record):
     """A public signup: a new patient and their own account."""
 
@@ -592,7 +594,7 @@ class SignupRequest(Record):
     account_id: Optional[str] = None
 
 
-@record
+@dataclass(frozen=True)
 class AppointmentFilter(Record):
     """Which portal appointments a report lists (local dates, both inclusive)."""
 
@@ -616,6 +618,9 @@ class Slots:
     when a ``limit`` cut the list; continue with ``SlotQuery(after=next_after)``."""
 
     __slots__ = ("_slots", "_truncated", "_next_after")
+    _slots: Tuple[Slot, ...]
+    _truncated: bool
+    _next_after: Optional[datetime]
 
     def __init__(
         self,
