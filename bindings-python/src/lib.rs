@@ -167,9 +167,7 @@ fn read(core: &Core, name: &str, a: &Args) -> Res<Value> {
         "accounts" => to_json(&core.accounts())?,
         "appointment" => to_json(&core.appointment(a.str("id")?)?)?,
         "appointment_count" => json!(core.appointment_count()),
-        "appointments_for_account" => {
-            to_json(&core.appointments_for_account(a.str("account")?)?)?
-        }
+        "appointments_for_account" => to_json(&core.appointments_for_account(a.str("account")?)?)?,
         "booking_details" => to_json(&core.booking_details(a.str("appointment")?))?,
         "book_button_html" => json!(core.book_button_html(a.opt_str("booking_url")?)?),
         // Storage data: changes keep their password hashes and token digests (replay
@@ -192,11 +190,9 @@ fn read(core: &Core, name: &str, a: &Args) -> Res<Value> {
         "patient" => to_json(&core.patient(a.str("id")?)?)?,
         "patients_of_account" => to_json(&core.patients_of_account(a.str("account")?))?,
         "pending_queue" => to_json(&core.pending_queue(a.now("now")?))?,
-        "program_sessions" => to_json(&core.program_sessions(
-            a.str("program")?,
-            a.date("from")?,
-            a.date("to")?,
-        )?)?,
+        "program_sessions" => {
+            to_json(&core.program_sessions(a.str("program")?, a.date("from")?, a.date("to")?)?)?
+        }
         "registration" => to_json(&core.registration(a.str("id")?)?)?,
         "replaced_by" => to_json(&core.replaced_by(a.str("patient")?))?,
         "report_portal_appointments" => {
@@ -239,7 +235,9 @@ impl Engine {
     /// The diagnostics of configuration JSON, as a JSON array.
     #[staticmethod]
     fn validate_json(py: Python<'_>, config: &str) -> PyResult<String> {
-        run(py, || Ok(to_json(&Core::validate_json(config)?)?.to_string()))
+        run(py, || {
+            Ok(to_json(&Core::validate_json(config)?)?.to_string())
+        })
     }
 
     /// Runs one operation (`Operation` JSON) at `now` (µs since the epoch); the outcome
@@ -256,7 +254,10 @@ impl Engine {
         run(py, || {
             let op = Operation::from_json(operation)?;
             let planned = self.core.plan_operation(&op, instant(now)?)?;
-            Ok(json!({"change": to_json(&planned.change)?, "outcome": planned.outcome}).to_string())
+            Ok(
+                json!({"change": to_json(&planned.change)?, "outcome": planned.outcome})
+                    .to_string(),
+            )
         })
     }
 
@@ -303,11 +304,7 @@ impl Engine {
                         Some(zone) => zone.unbind(),
                         None => py.None(),
                     };
-                    clinics.push((
-                        Arc::from(clinic),
-                        PyString::new(py, clinic).unbind(),
-                        zone,
-                    ));
+                    clinics.push((Arc::from(clinic), PyString::new(py, clinic).unbind(), zone));
                     clinics.len() - 1
                 }
             };
@@ -323,7 +320,11 @@ impl Engine {
                         (key, name)
                     }
                 };
-                candidates.push(Candidate { key, name, remaining: c.remaining_capacity });
+                candidates.push(Candidate {
+                    key,
+                    name,
+                    remaining: c.remaining_capacity,
+                });
             }
             let (clinic_key, clinic_name, zone) = &clinics[at];
             out.push(Slot {
@@ -509,7 +510,9 @@ impl Slot {
 /// surfaces as `PortalError` with code `internal`.
 #[pyfunction]
 fn _panic_for_test(py: Python<'_>) -> PyResult<()> {
-    run(py, || -> Res<()> { panic!("deliberate panic for the test suite") })
+    run(py, || -> Res<()> {
+        panic!("deliberate panic for the test suite")
+    })
 }
 
 /// The stable error codes, in numbering order.
