@@ -11,12 +11,18 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> python: %s\n' "$*"; }
 
 PYTHON="${PYTHON:-python3}"
+missing=()
 if ! command -v "$PYTHON" >/dev/null 2>&1 || ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-  step "installing python3 and python3-venv (apt-get)"
+  missing+=(python3 python3-venv)
+fi
+# zoneinfo reads the system's time-zone database.
+if [ ! -e /usr/share/zoneinfo/America/Toronto ]; then missing+=(tzdata); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "installing ${missing[*]} (apt-get)"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 VENV="$PWD/.venv"

@@ -10,6 +10,8 @@
 //! panics, which surface as `PortalError` with code `internal`. Errors are raised as the
 //! Python classes of `clinic_portal._errors`, one per error code.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -292,56 +294,122 @@ impl Engine {
             let query: SlotQuery = parse("query", query)?;
             self.core.search(&query, instant(now)?)
         })?;
-        let mut clinics: Vec<(Arc<str>, Py<PyString>, Py<PyAny>)> = Vec::new();
-        let mut practitioners: Vec<(Arc<str>, Py<PyString>)> = Vec::new();
-        let mut out = Vec::with_capacity(slots.len());
+        // Ids are interned once per search: a slot holds indices into this table.
+        let mut clinics: Vec<Named> = Vec::new();
+        let mut practitioners: Vec<Named> = Vec::new();
+        let mut by_pointer: HashMap<usize, u32, BuildHasherDefault<PointerHasher>> =
+            HashMap::default();
+        let mut rows = Vec::with_capacity(slots.len());
         for s in slots.iter() {
             let clinic = s.clinic();
-            let at = match clinics.iter().position(|(id, _, _)| &**id == clinic) {
+            let at = match clinics.iter().position(|c| c.id == clinic) {
                 Some(at) => at,
                 None => {
-                    let zone = match zones.get_item(clinic)? {
-                        Some(zone) => zone.unbind(),
-                        None => py.None(),
-                    };
-                    clinics.push((Arc::from(clinic), PyString::new(py, clinic).unbind(), zone));
+                    clinics.push(Named::new(py, clinic));
                     clinics.len() - 1
                 }
             };
-            let mut candidates = Vec::new();
+            let mut candidates = Vec::with_capacity(1);
             for c in s.practitioners() {
-                let id = c.practitioner;
-                let (key, name) = match practitioners.iter().find(|(p, _)| &**p == id) {
-                    Some((key, name)) => (key.clone(), name.clone_ref(py)),
+                // Candidate ids point into the engine's one id table: the pointer is a key.
+                let key = c.practitioner.as_ptr() as usize;
+                let ix = match by_pointer.get(&key) {
+                    Some(&ix) => ix,
                     None => {
-                        let key: Arc<str> = Arc::from(id);
-                        let name = PyString::new(py, id).unbind();
-                        practitioners.push((key.clone(), name.clone_ref(py)));
-                        (key, name)
+                        practitioners.push(Named::new(py, c.practitioner));
+                        let ix = (practitioners.len() - 1) as u32;
+                        by_pointer.insert(key, ix);
+                        ix
                     }
                 };
-                candidates.push(Candidate {
-                    key,
-                    name,
-                    remaining: c.remaining_capacity,
-                });
+                candidates.push((ix, c.remaining_capacity));
             }
-            let (clinic_key, clinic_name, zone) = &clinics[at];
+            rows.push((
+                s.start_unix(),
+                s.end_unix(),
+                s.utc_offset_seconds(),
+                s.remaining_capacity(),
+                at as u32,
+                candidates.into_boxed_slice(),
+            ));
+        }
+        let mut zone_of = Vec::with_capacity(clinics.len());
+        for c in &clinics {
+            zone_of.push(match zones.get_item(&c.id)? {
+                Some(zone) => zone.unbind(),
+                None => py.None(),
+            });
+        }
+        let table = Arc::new(Table {
+            clinics,
+            zones: zone_of,
+            practitioners,
+            fromtimestamp: py
+                .import("datetime")?
+                .getattr("datetime")?
+                .getattr("fromtimestamp")?
+                .unbind(),
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for (start_unix, end_unix, offset, remaining, clinic, candidates) in rows {
             out.push(Slot {
-                start_unix: s.start_unix(),
-                end_unix: s.end_unix(),
-                utc_offset_seconds: s.utc_offset_seconds(),
-                end_offset_seconds: s.end().offset().local_minus_utc(),
-                remaining_capacity: s.remaining_capacity(),
-                clinic: clinic_name.clone_ref(py),
-                clinic_key: clinic_key.clone(),
-                zone: zone.clone_ref(py),
-                candidates: Arc::new(candidates),
+                start_unix,
+                end_unix,
+                utc_offset_seconds: offset,
+                remaining_capacity: remaining,
+                clinic,
+                candidates,
+                table: table.clone(),
             });
         }
         let next = slots.next_after().map(|t| t.timestamp_micros());
         Ok((PyTuple::new(py, out)?, slots.truncated(), next))
     }
+}
+
+/// Hashes a pointer (already unique): the id table lookup of a search stays cheap when
+/// every slot lists dozens of candidates.
+#[derive(Default)]
+struct PointerHasher(u64);
+
+impl Hasher for PointerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b) ^ (self.0 >> 56);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// An id as Rust and as Python text.
+struct Named {
+    id: String,
+    py: Py<PyString>,
+}
+
+impl Named {
+    fn new(py: Python<'_>, id: &str) -> Named {
+        Named {
+            id: id.to_owned(),
+            py: PyString::new(py, id).unbind(),
+        }
+    }
+}
+
+/// What the slots of one search share: their clinics (with each clinic's `ZoneInfo`, or
+/// `None`), their practitioners, and `datetime.fromtimestamp`.
+struct Table {
+    clinics: Vec<Named>,
+    zones: Vec<Py<PyAny>>,
+    practitioners: Vec<Named>,
+    fromtimestamp: Py<PyAny>,
 }
 
 /// One bookable start (frozen, built natively: a search returns hundreds).
@@ -350,27 +418,12 @@ struct Slot {
     start_unix: i64,
     end_unix: i64,
     utc_offset_seconds: i32,
-    end_offset_seconds: i32,
     remaining_capacity: u32,
-    clinic: Py<PyString>,
-    clinic_key: Arc<str>,
-    zone: Py<PyAny>,
-    candidates: Arc<Vec<Candidate>>,
-}
-
-/// A candidate practitioner of a slot: its id (Rust and Python) and places left.
-struct Candidate {
-    key: Arc<str>,
-    name: Py<PyString>,
-    remaining: u32,
-}
-
-/// The datetime of `unix` seconds in `zone` (`datetime.fromtimestamp`, so the fold of a
-/// repeated wall time is right).
-fn local<'py>(py: Python<'py>, unix: i64, zone: &Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    py.import("datetime")?
-        .getattr("datetime")?
-        .call_method1("fromtimestamp", (unix, zone.bind(py)))
+    /// Index into `table.clinics`.
+    clinic: u32,
+    /// (index into `table.practitioners`, places left), in order.
+    candidates: Box<[(u32, u32)]>,
+    table: Arc<Table>,
 }
 
 /// RFC 3339 with the slot's offset, as the engine writes it.
@@ -382,18 +435,44 @@ fn rfc3339(unix: i64, offset: i32) -> String {
     }
 }
 
+impl Slot {
+    fn clinic_named(&self) -> &Named {
+        &self.table.clinics[self.clinic as usize]
+    }
+
+    fn practitioner(&self, ix: u32) -> &Named {
+        &self.table.practitioners[ix as usize]
+    }
+
+    /// The datetime of `unix` seconds in the clinic's zone (`datetime.fromtimestamp`, so
+    /// the fold of a repeated wall time is right); a fixed `offset` when the zone is
+    /// unknown to Python.
+    fn local<'py>(&self, py: Python<'py>, unix: i64, offset: i32) -> PyResult<Bound<'py, PyAny>> {
+        let zone = self.table.zones[self.clinic as usize].bind(py);
+        let tz = if zone.is_none() {
+            let dt = py.import("datetime")?;
+            let delta = dt.getattr("timedelta")?.call1((0, offset))?;
+            dt.getattr("timezone")?.call1((delta,))?
+        } else {
+            zone.clone()
+        };
+        self.table.fromtimestamp.bind(py).call1((unix, tz))
+    }
+}
+
 #[pymethods]
 impl Slot {
     /// The start, in the clinic's zone (`zoneinfo.ZoneInfo`).
     #[getter]
     fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        local(py, self.start_unix, &self.zone)
+        self.local(py, self.start_unix, self.utc_offset_seconds)
     }
 
     /// The end, in the clinic's zone.
     #[getter]
     fn end<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        local(py, self.end_unix, &self.zone)
+        // The zone gives the end its own offset (a slot may end after a DST switch).
+        self.local(py, self.end_unix, self.utc_offset_seconds)
     }
 
     /// The start, seconds since the Unix epoch.
@@ -417,7 +496,7 @@ impl Slot {
     /// The clinic id.
     #[getter]
     fn clinic(&self, py: Python<'_>) -> Py<PyString> {
-        self.clinic.clone_ref(py)
+        self.clinic_named().py.clone_ref(py)
     }
 
     /// Places left at this start, summed over the candidates.
@@ -429,7 +508,12 @@ impl Slot {
     /// The candidate practitioners' ids, in order.
     #[getter]
     fn practitioner_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, self.candidates.iter().map(|c| c.name.clone_ref(py)))
+        PyTuple::new(
+            py,
+            self.candidates
+                .iter()
+                .map(|&(p, _)| self.practitioner(p).py.clone_ref(py)),
+        )
     }
 
     /// The candidates as `(practitioner id, remaining capacity)` pairs, in order.
@@ -439,7 +523,7 @@ impl Slot {
             py,
             self.candidates
                 .iter()
-                .map(|c| (c.name.clone_ref(py), c.remaining)),
+                .map(|&(p, n)| (self.practitioner(p).py.clone_ref(py), n)),
         )
     }
 
@@ -452,16 +536,16 @@ impl Slot {
     /// The slot in the engine's JSON shape (`schema/slots.json`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        d.set_item("clinic", self.clinic.bind(py))?;
+        d.set_item("clinic", self.clinic_named().py.bind(py))?;
         d.set_item("start", self.start_rfc3339())?;
-        d.set_item("end", rfc3339(self.end_unix, self.end_offset_seconds))?;
+        d.set_item("end", self.end(py)?.call_method0("isoformat")?)?;
         d.set_item("start_unix", self.start_unix)?;
         d.set_item("end_unix", self.end_unix)?;
         let list = PyList::empty(py);
-        for c in self.candidates.iter() {
+        for &(p, n) in self.candidates.iter() {
             let item = PyDict::new(py);
-            item.set_item("practitioner", c.name.bind(py))?;
-            item.set_item("remaining_capacity", c.remaining)?;
+            item.set_item("practitioner", self.practitioner(p).py.bind(py))?;
+            item.set_item("remaining_capacity", n)?;
             list.append(item)?;
         }
         d.set_item("practitioners", list)?;
@@ -478,28 +562,34 @@ impl Slot {
             && self.end_unix == other.end_unix
             && self.utc_offset_seconds == other.utc_offset_seconds
             && self.remaining_capacity == other.remaining_capacity
-            && self.clinic_key == other.clinic_key
+            && self.clinic_named().id == other.clinic_named().id
             && self.candidates.len() == other.candidates.len()
             && self
                 .candidates
                 .iter()
                 .zip(other.candidates.iter())
-                .all(|(a, b)| a.key == b.key && a.remaining == b.remaining)
+                .all(|(&(a, n), &(b, m))| {
+                    n == m && self.practitioner(a).id == other.practitioner(b).id
+                })
     }
 
     fn __hash__(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (self.start_unix, self.end_unix, &*self.clinic_key).hash(&mut h);
+        (self.start_unix, self.end_unix, &self.clinic_named().id).hash(&mut h);
         h.finish()
     }
 
     fn __repr__(&self) -> String {
-        let ids: Vec<&str> = self.candidates.iter().map(|c| &*c.key).collect();
+        let ids: Vec<&str> = self
+            .candidates
+            .iter()
+            .map(|&(p, _)| self.practitioner(p).id.as_str())
+            .collect();
         format!(
             "Slot(start={}, clinic={:?}, practitioners={:?}, remaining_capacity={})",
             self.start_rfc3339(),
-            &*self.clinic_key,
+            self.clinic_named().id,
             ids,
             self.remaining_capacity
         )

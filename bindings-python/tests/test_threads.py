@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import clinic_portal as cp
 from conftest import NOW, small_config
@@ -63,35 +63,34 @@ def big_config() -> Dict[str, Any]:
 def test_another_thread_progresses_during_a_long_search() -> None:
     engine = cp.Engine(big_config())
     query = cp.SlotQuery(service="physio-30", from_=date(2027, 3, 9), to=date(2028, 3, 8))
-    started = time.perf_counter()
     expected = len(engine.search(query, NOW))
-    alone = time.perf_counter() - started
     assert expected > 1000
 
-    ticks = 0
+    ticks: List[float] = []
     stop = threading.Event()
 
     def counter() -> None:
-        nonlocal ticks
         while not stop.is_set():
-            ticks += 1  # pure Python: runs only while it holds the GIL
+            ticks.append(time.perf_counter())  # pure Python: runs only with the GIL
             time.sleep(0)
 
     th = threading.Thread(target=counter)
     th.start()
-    time.sleep(0.01)
+    calls: List[Tuple[float, float]] = []
     try:
-        before = ticks
-        # The searching thread holds the GIL only to convert the result.
         started = time.perf_counter()
-        for _ in range(3):
+        while len(calls) < 3 or time.perf_counter() - started < 0.5:
+            t0 = time.perf_counter()
             assert len(engine.search(query, NOW)) == expected
-        searching = time.perf_counter() - started
-        during = ticks - before
+            calls.append((t0, time.perf_counter()))
     finally:
         stop.set()
         th.join()
-    assert searching > 0 and alone > 0
-    # With the GIL held for the whole search, the counter would barely move (the
-    # interpreter switches threads every 5 ms at most); released, it runs on.
-    assert during > 1000, (during, searching)
+    # Held for the whole search, the GIL would let the counter tick only at the edges of
+    # a call; released, the counter ticks in the middle half of the searches too.
+    def ticked_mid_call(t0: float, t1: float) -> bool:
+        lo, hi = t0 + (t1 - t0) / 4, t1 - (t1 - t0) / 4
+        return any(lo <= t <= hi for t in ticks)
+
+    mid = sum(ticked_mid_call(t0, t1) for t0, t1 in calls)
+    assert mid * 2 >= len(calls), (mid, len(calls))

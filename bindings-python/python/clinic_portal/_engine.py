@@ -6,7 +6,7 @@ import json
 import os
 from datetime import date, datetime
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Type, TypeVar, Union
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import _native
 from ._errors import invalid_input
@@ -161,8 +161,13 @@ class Engine:
     def _zone_map(self) -> Dict[str, ZoneInfo]:
         seq = self._native_last_seq()
         if seq != self._zones_seq:
-            zones = self.config().time_zones()
-            self._zones = {clinic: ZoneInfo(name) for clinic, name in zones.items()}
+            zones: Dict[str, ZoneInfo] = {}
+            for clinic, name in self.config().time_zones().items():
+                try:
+                    zones[clinic] = ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    pass  # unknown to this Python's tz database: the slot's fixed offset
+            self._zones = zones
             self._zones_seq = seq
         return self._zones
 
