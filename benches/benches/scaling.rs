@@ -1,5 +1,5 @@
 //! How the cost of a search grows: practitioners, days and stored appointments doubled in
-//! turn (BENCHMARKS.md, "How the cost must grow"), on W1-like data.
+//! turn (benches/README.md, scaling), on W1-like data.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! W1 of BENCHMARKS.md: one clinic, 50 practitioners, 60 days.
+//! W1 (benches/README.md): one clinic, 50 practitioners, 60 days.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! W2 of BENCHMARKS.md: 200 practitioners, 3 clinics in 2 zones, 100,000 appointments.
+//! W2 (benches/README.md): 200 practitioners, 3 clinics in 2 zones, 100,000 appointments.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::hint::black_box;

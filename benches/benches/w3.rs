@@ -1,4 +1,4 @@
-//! W3 of BENCHMARKS.md: bookings. Sequential — 10,000 portal bookings into W2, each
+//! W3 (benches/README.md): bookings. Sequential — 10,000 portal bookings into W2, each
 //! validated against every rule; contended — 8 threads booking into the same 50 slots of
 //! capacity 2 (exactly 100 succeed).
 

@@ -1,4 +1,4 @@
-//! W4 of BENCHMARKS.md: snapshot and restore of an engine holding 1,000,000 appointments
+//! W4 (benches/README.md): snapshot and restore of an engine holding 1,000,000 appointments
 //! (and its resident set size per appointment), and the replay of 100,000 journal changes.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};

@@ -1,5 +1,5 @@
-//! W1-like data of any size, to show how the cost of a search grows (BENCHMARKS.md, "How
-//! the cost must grow").
+//! W1-like data of any size, to show how the cost of a search grows (the scaling series of
+//! benches/README.md).
 //!
 //! America/Toronto; practitioners `p0`… work Mon–Fri 09:00–17:00; a 30-minute service on a
 //! 15-minute grid; queries are "no preference" over every practitioner from 2027-02-01.
@@ -7,10 +7,10 @@
 //! 17:45, 15–90 minutes) with their own seeds, either inside a span of days from 2027-02-01
 //! or in the three years before it (history the query must not scan).
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use clinic_portal::{Appointment, AppointmentStatus, Engine, SlotQuery, Source};
 
-use crate::w1::Mulberry32;
+use crate::w1::{wall_instant, Mulberry32};
 
 /// First local date of every query and of the "inside" appointments.
 pub fn first_date() -> NaiveDate {
@@ -46,15 +46,7 @@ pub fn appointments(
                 let day = first_day + (r.next() * span_days as f64).floor() as i64;
                 let start_minute = 480 + 15 * (r.next() * 40.0).floor() as i64;
                 let duration = 15 * (1 + (r.next() * 6.0).floor() as i64);
-                let wall = (first_date() + Duration::days(day))
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default()
-                    + Duration::minutes(start_minute);
-                let start = tz
-                    .from_local_datetime(&wall)
-                    .earliest()
-                    .map(|t| t.with_timezone(&Utc))
-                    .unwrap_or_else(|| panic!("{wall} does not exist in America/Toronto"));
+                let start = wall_instant(tz, first_date() + Duration::days(day), start_minute);
                 Appointment {
                     id: format!("s{tag}-{h}-{i}"),
                     practitioner: format!("p{h}"),

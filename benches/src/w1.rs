@@ -40,6 +40,17 @@ impl Mulberry32 {
     }
 }
 
+/// The instant of the wall time `minute` minutes after the start of `date` in `tz` (the
+/// earlier instant in a fold). The generators only make daytime starts, which never fall in
+/// a daylight-saving gap; one that did would be a bug of the generator, so it panics.
+pub fn wall_instant(tz: chrono_tz::Tz, date: NaiveDate, minute: i64) -> DateTime<Utc> {
+    let wall = date.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(minute);
+    tz.from_local_datetime(&wall)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| panic!("{wall} does not exist in {tz}"))
+}
+
 /// First local date of the window.
 pub fn first_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 2, 1).unwrap_or_default()

@@ -1,4 +1,4 @@
-//! W2 of BENCHMARKS.md: the generated practice loads, and its queries answer what they did
+//! W2 (benches/README.md): the generated practice loads, and its queries answer what they did
 //! when the counts were recorded (so that a change to the engine or the generator is
 //! noticed).
 
