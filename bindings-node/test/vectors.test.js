@@ -494,7 +494,7 @@ class Run {
       const why = e.explain(/** @type {any} */ (query), slot.start, now);
       if (!why.offered) throw new Error(`cross-check: search returned ${slot.start} but explain refuses it: ${JSON.stringify(why)}`);
       for (const c of slot.practitioners) {
-        const named = { ...query, practitioner: c.practitioner, clinic: slot.clinic };
+        const named = /** @type {any} */ ({ ...query, practitioner: c.practitioner, clinic: slot.clinic });
         const w = e.explain(named, slot.start, now);
         const v = w.practitioners.find((p) => p.practitioner === c.practitioner);
         if (!w.offered || !v || v.clinic !== slot.clinic) {
