@@ -195,7 +195,7 @@ export declare class Engine {
   replacedBy(patient: string): MergeRecord | null;
   mergePatients(keep: string, merge: string, now: InstantInput): MergeOutcome;
 
-  reportPortalAppointments(filter?: AppointmentFilter): Appointment[];
+  reportPortalAppointments(filter: AppointmentFilter): Appointment[];
   pendingQueue(now: InstantInput): PendingItem[];
   reportReferrals(): ReferralCount[];
   reportPrograms(from: LocalDate, to: LocalDate): ProgramSession[];

@@ -500,7 +500,7 @@ class Engine {
   // -- reports --------------------------------------------------------------------------
 
   reportPortalAppointments(filter) {
-    return parse(guard(() => this._n.reportPortalAppointments(json('filter', filter ?? {}))));
+    return parse(guard(() => this._n.reportPortalAppointments(json('filter', filter))));
   }
 
   pendingQueue(now) {
