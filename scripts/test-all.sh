@@ -24,6 +24,9 @@ cargo test --workspace --locked --benches --no-run
 step "rustdoc (broken or private links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
 
+step "Node package (scripts/test-node.sh)"
+scripts/test-node.sh
+
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
 
