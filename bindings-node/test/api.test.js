@@ -6,24 +6,8 @@
 
 const test = require('node:test');
 const assert = require('node:assert');
-const fs = require('node:fs');
-const path = require('node:path');
 const { Engine, ClinicPortalError, ERROR_CODES } = require('clinic-portal');
-
-const DATA = path.join(__dirname, '..', '..', 'examples', 'data');
-const PRACTICE = fs.readFileSync(path.join(DATA, 'sample-practice.json'), 'utf8');
-/** @type {{patients: import('clinic-portal').Patient[], appointments: import('clinic-portal').Appointment[]}} */
-const SAMPLE = JSON.parse(fs.readFileSync(path.join(DATA, 'sample-data.json'), 'utf8'));
-const NOW = '2027-03-08T14:00:00Z';
-const SERVICE = 'physio-followup-30';
-const WEEK = { service: SERVICE, from: '2027-03-09', to: '2027-03-15', practitioner: 'christine' };
-
-function sample() {
-  const engine = new Engine(PRACTICE);
-  for (const p of SAMPLE.patients) engine.upsertPatient(p);
-  engine.addAppointments(SAMPLE.appointments);
-  return engine;
-}
+const { PRACTICE, NOW, SERVICE, WEEK, sample } = require('./sample');
 
 /** @param {() => unknown} f @param {string} code */
 function throwsCode(f, code) {
