@@ -7,7 +7,6 @@
 //! `Error` whose message starts with `[clinic-portal:<code>]`, which the wrapper turns into
 //! its `code` property (a panic has no such prefix and becomes code `internal`).
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,17 +42,18 @@ fn internal(message: impl std::fmt::Display) -> napi::Error {
     )
 }
 
-
 fn core<T>(r: clinic_portal::Result<T>) -> Result<T> {
     r.map_err(core_error)
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| internal(format!("the outcome does not serialise: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| internal(format!("the outcome does not serialise: {e}")))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T> {
-    serde_json::from_str(json).map_err(|e| invalid_input(format!("{what} JSON does not parse: {e}")))
+    serde_json::from_str(json)
+        .map_err(|e| invalid_input(format!("{what} JSON does not parse: {e}")))
 }
 
 fn instant(what: &str, text: &str) -> Result<DateTime<Utc>> {
@@ -95,10 +95,13 @@ fn without_secrets(mut value: Value) -> Value {
     value
 }
 
+fn to_value<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value)
+        .map_err(|e| internal(format!("the outcome does not serialise: {e}")))
+}
+
 fn public_json<T: Serialize>(value: &T) -> Result<String> {
-    let v = serde_json::to_value(value)
-        .map_err(|e| internal(format!("the outcome does not serialise: {e}")))?;
-    to_json(&without_secrets(v))
+    to_json(&without_secrets(to_value(value)?))
 }
 
 /// Runs `f`, turning a panic into an `internal` error: for the code that runs off the
@@ -149,14 +152,64 @@ pub struct SlotTable {
     pub next_after: Option<String>,
 }
 
-fn intern(table: &mut Vec<String>, id: &str) -> u32 {
-    match table.iter().position(|t| t == id) {
+/// Appends `unix` (seconds) at UTC offset `offset` as the 25 characters
+/// `YYYY-MM-DDTHH:MM:SS±HH:MM` (what chrono's `to_rfc3339` gives for whole seconds, years
+/// 1900 to 9999 as the engine accepts, written by hand: chrono's formatter is the
+/// slowest part of a large answer).
+fn push_iso(out: &mut String, unix: i64, offset: i32) {
+    let local = unix + i64::from(offset);
+    let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let off = offset.unsigned_abs() / 60;
+    let two = |out: &mut String, n: i64| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push('-');
+    two(out, month);
+    out.push('-');
+    two(out, day);
+    out.push('T');
+    two(out, secs / 3_600);
+    out.push(':');
+    two(out, secs % 3_600 / 60);
+    out.push(':');
+    two(out, secs % 60);
+    out.push(if offset < 0 { '-' } else { '+' });
+    two(out, i64::from(off / 60));
+    out.push(':');
+    two(out, i64::from(off % 60));
+}
+
+/// The index of `id` in `table`, added when new. The ids of one answer are the engine's
+/// own shared strings, so the same id has the same address: compare addresses first.
+fn intern<'a>(table: &mut Vec<(&'a str, u32)>, names: &mut Vec<String>, id: &'a str) -> u32 {
+    if let Some(&(_, i)) = table
+        .iter()
+        .find(|(t, _)| std::ptr::eq(t.as_ptr(), id.as_ptr()))
+    {
+        return i;
+    }
+    let i = match names.iter().position(|n| n == id) {
         Some(i) => i as u32,
         None => {
-            table.push(id.to_owned());
-            (table.len() - 1) as u32
+            names.push(id.to_owned());
+            (names.len() - 1) as u32
         }
-    }
+    };
+    table.push((id, i));
+    i
 }
 
 fn slot_table(slots: &Slots) -> SlotTable {
@@ -171,35 +224,26 @@ fn slot_table(slots: &Slots) -> SlotTable {
     let mut cand_r = Vec::with_capacity(n);
     let mut clinics = Vec::new();
     let mut practitioners = Vec::new();
+    let (mut clinic_ix, mut practitioner_ix) = (Vec::new(), Vec::new());
     let mut iso = String::with_capacity(n * 50);
-    let mut last_clinic: Option<(&str, u32)> = None;
     offsets.push(0u32);
     for s in slots.iter() {
         start.push(s.start_unix() as f64);
         end.push(s.end_unix() as f64);
         offset.push(s.utc_offset_seconds());
-        let c = s.clinic();
-        let ci = match last_clinic {
-            Some((name, i)) if name == c => i,
-            _ => {
-                let i = intern(&mut clinics, c);
-                last_clinic = Some((c, i));
-                i
-            }
-        };
-        clinic.push(ci);
+        clinic.push(intern(&mut clinic_ix, &mut clinics, s.clinic()));
         remaining.push(s.remaining_capacity());
         for cand in s.practitioners() {
-            cand_p.push(intern(&mut practitioners, cand.practitioner));
+            cand_p.push(intern(
+                &mut practitioner_ix,
+                &mut practitioners,
+                cand.practitioner,
+            ));
             cand_r.push(cand.remaining_capacity);
         }
         offsets.push(cand_p.len() as u32);
-        let _ = write!(
-            iso,
-            "{}{}",
-            s.start().format("%Y-%m-%dT%H:%M:%S%:z"),
-            s.end().format("%Y-%m-%dT%H:%M:%S%:z")
-        );
+        push_iso(&mut iso, s.start_unix(), s.utc_offset_seconds());
+        push_iso(&mut iso, s.end_unix(), s.utc_offset_seconds());
     }
     SlotTable {
         start: Float64Array::new(start),
@@ -430,7 +474,11 @@ impl NativeEngine {
     pub fn explain(&self, query_json: String, start: String, now: String) -> Result<String> {
         let query: SlotQuery = parse("slot query", &query_json)?;
         let start = instant("start", &start)?;
-        to_json(&core(self.engine.explain(&query, start, instant("now", &now)?))?)
+        to_json(&core(self.engine.explain(
+            &query,
+            start,
+            instant("now", &now)?,
+        ))?)
     }
 
     /// Which practitioners can offer a service online (JSON).
@@ -480,8 +528,7 @@ impl NativeEngine {
     pub fn outbox(&self) -> Result<String> {
         let mut out = Vec::new();
         for n in self.engine.outbox() {
-            let mut v = serde_json::to_value(&n)
-                .map_err(|e| internal(format!("the outcome does not serialise: {e}")))?;
+            let mut v = to_value(&n)?;
             if let (Some(t), Value::Object(map)) = (&n.token, &mut v) {
                 map.insert("token".into(), Value::String(t.expose().to_owned()));
             }
@@ -635,7 +682,10 @@ pub fn validate_json(json: String) -> Result<String> {
 /// Every error code, in numbering order.
 #[napi(catch_unwind)]
 pub fn error_codes() -> Vec<String> {
-    ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect()
+    ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
 }
 
 /// The version of the engine.

@@ -57,6 +57,24 @@ test('search: slots in the clinic offset, epoch seconds, paging', () => {
   assert.strictEqual(typeof refused.rule, 'number');
 });
 
+test('slot instants: the clinic offset, across the daylight-saving change of 2027-03-14', () => {
+  const engine = sample();
+  const { slots } = engine.search({ ...WEEK, practitioner: null }, NOW);
+  const offsets = new Set(slots.map((s) => s.utc_offset_seconds));
+  assert.ok(offsets.has(-18000) && offsets.has(-14400), 'Toronto in EST and in EDT');
+  assert.ok(offsets.has(-28800) && offsets.has(-25200), 'Vancouver in PST and in PDT');
+  /** @param {number} unix @param {number} offset */
+  const iso = (unix, offset) => {
+    const local = new Date((unix + offset) * 1000).toISOString().slice(0, 19);
+    const m = Math.abs(offset) / 60;
+    return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  };
+  for (const s of slots) {
+    assert.strictEqual(s.start, iso(s.start_unix, s.utc_offset_seconds));
+    assert.strictEqual(s.end, iso(s.end_unix, s.utc_offset_seconds));
+  }
+});
+
 test('booking lifecycle: hold, book, accept, reschedule, cancel, outbox', () => {
   const engine = sample();
   const slots = engine.search(WEEK, NOW).slots;
