@@ -81,7 +81,13 @@ function text(what, value) {
 
 function json(what, value) {
   if (typeof value === 'string') return value;
-  const s = JSON.stringify(value);
+  let s;
+  try {
+    s = JSON.stringify(value);
+  } catch (e) {
+    // A BigInt, a cycle, a throwing toJSON: not JSON.
+    throw new ClinicPortalError('invalid_input', `${what} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (s === undefined) throw new ClinicPortalError('invalid_input', `${what} is missing`);
   return s;
 }
@@ -192,11 +198,11 @@ class Engine {
   }
 
   _op(op, args, now) {
-    return parse(guard(() => this._n.execute(JSON.stringify({ op, ...args }), now === undefined ? NO_NOW : instant('now', now))));
+    return parse(guard(() => this._n.execute(json('operation', { op, ...args }), now === undefined ? NO_NOW : instant('now', now))));
   }
 
   _opAsync(op, args, now) {
-    return guardAsync(() => this._n.executeAsync(JSON.stringify({ op, ...args }), instant('now', now))).then(parse);
+    return guardAsync(() => this._n.executeAsync(json('operation', { op, ...args }), instant('now', now))).then(parse);
   }
 
   // -- configuration --------------------------------------------------------------------
@@ -210,7 +216,14 @@ class Engine {
   }
 
   reconfigure(config, now) {
-    return this._op('reconfigure', { config: typeof config === 'string' ? guard(() => parse(config)) : config }, now);
+    if (typeof config === 'string') {
+      try {
+        config = parse(config);
+      } catch (e) {
+        throw new ClinicPortalError('invalid_config', `configuration JSON does not parse: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return this._op('reconfigure', { config }, now);
   }
 
   putClosure(closure, now) {

@@ -172,6 +172,9 @@ test('bad arguments are invalid_input and change nothing', () => {
     () => e.book({ patient: 'pat-dev', service: SERVICE, start: '0001-01-01T00:00:00Z', consent_given: true }, NOW),
     () => Engine.restore('not json'),
     () => e.login('a', 'b', /** @type {any} */ (null)),
+    () => e.upsertPatient(/** @type {any} */ ({ id: 'big', first_name: 10n })),
+    () => e.search(/** @type {any} */ ({ ...WEEK, limit: 10n }), NOW),
+    () => e.reconfigure('{"clinics": [', NOW),
   ];
   for (const call of calls) {
     assert.throws(call, (/** @type {unknown} */ err) => {
