@@ -26,6 +26,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
 
 step "Python package (scripts/test-python.sh)"
 scripts/test-python.sh
+step "Node package (scripts/test-node.sh)"
+scripts/test-node.sh
 
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
