@@ -26,6 +26,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
 
 step "Python package (scripts/test-python.sh)"
 scripts/test-python.sh
+
 step "Node package (scripts/test-node.sh)"
 scripts/test-node.sh
 
