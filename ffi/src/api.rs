@@ -2,13 +2,15 @@
 
 use std::ffi::c_char;
 
-use cp_core::{AppointmentFilter, Change, Config, Engine, Invitation, Operation, Planned, SlotQuery};
+use cp_core::{
+    AppointmentFilter, Change, Config, Engine, Invitation, Operation, Planned, SlotQuery,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::wrapper::{
-    cp_engine, cp_error, cp_status, date, ffi_call, ffi_call_static, ffi_infallible, give, instant, json,
-    opt_text, out, out_string, text, to_json, Failure,
+    cp_engine, cp_error, cp_status, date, ffi_call, ffi_call_static, ffi_infallible, give, instant,
+    json, opt_text, out, out_string, text, to_json, Failure,
 };
 
 /// A string that is already the output (JSON made by the core, or HTML).
@@ -20,8 +22,12 @@ struct RawJson(String);
 /// The public fields of an invitation: the core's `Invitation` JSON carries the token
 /// digest (for snapshots); it never leaves through the C API.
 fn public_invitation(invitation: &Invitation) -> Result<Value, Failure> {
-    let mut value = serde_json::to_value(invitation)
-        .map_err(|e| Failure::new(cp_status::Internal, format!("the invitation does not serialise: {e}")))?;
+    let mut value = serde_json::to_value(invitation).map_err(|e| {
+        Failure::new(
+            cp_status::Internal,
+            format!("the invitation does not serialise: {e}"),
+        )
+    })?;
     if let Some(map) = value.as_object_mut() {
         map.remove("token_digest");
     }
@@ -34,7 +40,10 @@ fn planned(planned: Planned<Value>) -> Value {
 }
 
 /// Hands the rendered result of a read to `slot`.
-fn emit<T: Render, E: Into<Failure>>(slot: &mut *mut c_char, result: Result<T, E>) -> Result<(), Failure> {
+fn emit<T: Render, E: Into<Failure>>(
+    slot: &mut *mut c_char,
+    result: Result<T, E>,
+) -> Result<(), Failure> {
     let result = result.map_err(Into::into);
     let text = result?.render_text()?;
     give(slot, text);
@@ -202,7 +211,12 @@ pub unsafe extern "C" fn cp_engine_search(
         let slot = unsafe { out_string(out_json, "out_json") }?;
         let query: SlotQuery = unsafe { json(query_json, "query_json") }?;
         let now = instant(now, "now")?;
-        emit(slot, engine.search(&query, now).map(|s| RawJson(s.to_page_json())))
+        emit(
+            slot,
+            engine
+                .search(&query, now)
+                .map(|s| RawJson(s.to_page_json())),
+        )
     })
 }
 
@@ -495,7 +509,13 @@ pub unsafe extern "C" fn cp_engine_invitation(
         // SAFETY: the pointer contract above.
         let slot = unsafe { out_string(out_json, "out_json") }?;
         let id = unsafe { text(id, "id") }?;
-        emit(slot, engine.invitation(id).map_err(Failure::from).and_then(|i| public_invitation(&i)))
+        emit(
+            slot,
+            engine
+                .invitation(id)
+                .map_err(Failure::from)
+                .and_then(|i| public_invitation(&i)),
+        )
     })
 }
 
@@ -524,7 +544,14 @@ pub unsafe extern "C" fn cp_engine_invitations_of(
         // SAFETY: the pointer contract above.
         let slot = unsafe { out_string(out_json, "out_json") }?;
         let patient = unsafe { text(patient, "patient") }?;
-        emit(slot, engine.invitations_of(patient).iter().map(public_invitation).collect::<Result<Vec<_>, _>>())
+        emit(
+            slot,
+            engine
+                .invitations_of(patient)
+                .iter()
+                .map(public_invitation)
+                .collect::<Result<Vec<_>, _>>(),
+        )
     })
 }
 

@@ -34,8 +34,7 @@ pub use api::*;
 pub use ops::*;
 pub use slots::*;
 pub use wrapper::{
-    cp_engine,
-    cp_abi_version, cp_error, cp_error_code, cp_error_diagnostics_json, cp_error_free,
+    cp_abi_version, cp_engine, cp_error, cp_error_code, cp_error_diagnostics_json, cp_error_free,
     cp_error_message, cp_status, cp_status_name, cp_string_free, cp_version, CP_ABI_VERSION,
     CP_MAX_INPUT_BYTES,
 };
@@ -43,5 +42,8 @@ pub use wrapper::{
 /// The names of [`cp_status`] constants, in numbering order, with their numbers (for the
 /// parity tests: every core error code has a status of the same name and number).
 pub fn status_table() -> Vec<(&'static str, u32)> {
-    wrapper::STATUSES.iter().map(|s| (s.name(), *s as u32)).collect()
+    wrapper::STATUSES
+        .iter()
+        .map(|s| (s.name(), *s as u32))
+        .collect()
 }

@@ -8,7 +8,9 @@ use std::ffi::c_char;
 use cp_core::{Engine, Operation};
 use serde_json::{Map, Value};
 
-use crate::wrapper::{cp_engine, cp_error, cp_status, ffi_call, give, instant, json, text, opt_text, to_json, Outcome};
+use crate::wrapper::{
+    cp_engine, cp_error, cp_status, ffi_call, give, instant, json, opt_text, text, to_json, Outcome,
+};
 
 /// Runs the operation `op` with `args` at `now` (`None`: an operation without `now`) and
 /// hands its outcome JSON to `out_json` when that is not NULL.
@@ -63,7 +65,15 @@ pub unsafe extern "C" fn cp_engine_upsert_patient(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let patient = unsafe { json::<Value>(patient_json, "patient_json") }?;
-        unsafe { execute(engine, "upsert_patient", vec![("patient", patient)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "upsert_patient",
+                vec![("patient", patient)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -119,7 +129,15 @@ pub unsafe extern "C" fn cp_engine_add_appointment(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let appointment = unsafe { json::<Value>(appointment_json, "appointment_json") }?;
-        unsafe { execute(engine, "add_appointment", vec![("appointment", appointment)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "add_appointment",
+                vec![("appointment", appointment)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -147,7 +165,15 @@ pub unsafe extern "C" fn cp_engine_add_appointments(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let appointments = unsafe { json::<Value>(appointments_json, "appointments_json") }?;
-        unsafe { execute(engine, "add_appointments", vec![("appointments", appointments)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "add_appointments",
+                vec![("appointments", appointments)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -175,7 +201,15 @@ pub unsafe extern "C" fn cp_engine_update_appointment(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let appointment = unsafe { json::<Value>(appointment_json, "appointment_json") }?;
-        unsafe { execute(engine, "update_appointment", vec![("appointment", appointment)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "update_appointment",
+                vec![("appointment", appointment)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -203,7 +237,15 @@ pub unsafe extern "C" fn cp_engine_remove_appointment(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
-        unsafe { execute(engine, "remove_appointment", vec![("id", id)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "remove_appointment",
+                vec![("id", id)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -233,7 +275,15 @@ pub unsafe extern "C" fn cp_engine_hold(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "hold", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "hold",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -261,7 +311,15 @@ pub unsafe extern "C" fn cp_engine_release_hold(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "release_hold", vec![("request", request)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "release_hold",
+                vec![("request", request)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -318,7 +376,15 @@ pub unsafe extern "C" fn cp_engine_book(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "book", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "book",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -348,7 +414,15 @@ pub unsafe extern "C" fn cp_engine_accept(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "accept", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "accept",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -378,7 +452,15 @@ pub unsafe extern "C" fn cp_engine_decline(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "decline", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "decline",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -408,7 +490,15 @@ pub unsafe extern "C" fn cp_engine_cancel(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "cancel", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "cancel",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -438,7 +528,15 @@ pub unsafe extern "C" fn cp_engine_reschedule(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "reschedule", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "reschedule",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -471,7 +569,15 @@ pub unsafe extern "C" fn cp_engine_intake_form_completed(
         // SAFETY: the pointer contract above.
         let patient = Value::from(unsafe { text(patient, "patient") }?);
         let form = Value::from(unsafe { text(form, "form") }?);
-        unsafe { execute(engine, "intake_form_completed", vec![("patient", patient), ("form", form)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "intake_form_completed",
+                vec![("patient", patient), ("form", form)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -526,7 +632,15 @@ pub unsafe extern "C" fn cp_engine_register_program(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "register_program", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "register_program",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -559,7 +673,15 @@ pub unsafe extern "C" fn cp_engine_cancel_program_registration(
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
         let actor = Value::from(unsafe { opt_text(actor, "actor") }?);
-        unsafe { execute(engine, "cancel_program_registration", vec![("id", id), ("actor", actor)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "cancel_program_registration",
+                vec![("id", id), ("actor", actor)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -589,7 +711,15 @@ pub unsafe extern "C" fn cp_engine_create_account(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "create_account", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "create_account",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -622,7 +752,15 @@ pub unsafe extern "C" fn cp_engine_login(
         // SAFETY: the pointer contract above.
         let username = Value::from(unsafe { text(username, "username") }?);
         let password = Value::from(unsafe { text(password, "password") }?);
-        unsafe { execute(engine, "login", vec![("username", username), ("password", password)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "login",
+                vec![("username", username), ("password", password)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -658,7 +796,15 @@ pub unsafe extern "C" fn cp_engine_change_password(
         let account = Value::from(unsafe { text(account, "account") }?);
         let current = Value::from(unsafe { text(current, "current") }?);
         let new = Value::from(unsafe { text(new, "new") }?);
-        unsafe { execute(engine, "change_password", vec![("account", account), ("current", current), ("new", new)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "change_password",
+                vec![("account", account), ("current", current), ("new", new)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -694,7 +840,19 @@ pub unsafe extern "C" fn cp_engine_link_account(
         let account = Value::from(unsafe { text(account, "account") }?);
         let patient = Value::from(unsafe { text(patient, "patient") }?);
         let relationship = Value::from(unsafe { text(relationship, "relationship") }?);
-        unsafe { execute(engine, "link_account", vec![("account", account), ("patient", patient), ("relationship", relationship)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "link_account",
+                vec![
+                    ("account", account),
+                    ("patient", patient),
+                    ("relationship", relationship),
+                ],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -727,7 +885,15 @@ pub unsafe extern "C" fn cp_engine_confirm_link(
         // SAFETY: the pointer contract above.
         let account = Value::from(unsafe { text(account, "account") }?);
         let patient = Value::from(unsafe { text(patient, "patient") }?);
-        unsafe { execute(engine, "confirm_link", vec![("account", account), ("patient", patient)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "confirm_link",
+                vec![("account", account), ("patient", patient)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -760,7 +926,15 @@ pub unsafe extern "C" fn cp_engine_revoke_link(
         // SAFETY: the pointer contract above.
         let account = Value::from(unsafe { text(account, "account") }?);
         let patient = Value::from(unsafe { text(patient, "patient") }?);
-        unsafe { execute(engine, "revoke_link", vec![("account", account), ("patient", patient)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "revoke_link",
+                vec![("account", account), ("patient", patient)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -790,7 +964,15 @@ pub unsafe extern "C" fn cp_engine_request_password_reset(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let username = Value::from(unsafe { text(username, "username") }?);
-        unsafe { execute(engine, "request_password_reset", vec![("username", username)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "request_password_reset",
+                vec![("username", username)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -823,7 +1005,15 @@ pub unsafe extern "C" fn cp_engine_reset_password(
         // SAFETY: the pointer contract above.
         let token = Value::from(unsafe { text(token, "token") }?);
         let new = Value::from(unsafe { text(new, "new") }?);
-        unsafe { execute(engine, "reset_password", vec![("token", token), ("new", new)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "reset_password",
+                vec![("token", token), ("new", new)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -853,7 +1043,15 @@ pub unsafe extern "C" fn cp_engine_invite(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "invite", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "invite",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -883,7 +1081,15 @@ pub unsafe extern "C" fn cp_engine_resend_invitation(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
-        unsafe { execute(engine, "resend_invitation", vec![("id", id)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "resend_invitation",
+                vec![("id", id)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -911,7 +1117,15 @@ pub unsafe extern "C" fn cp_engine_delete_invitation(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
-        unsafe { execute(engine, "delete_invitation", vec![("id", id)], None, out_json) }
+        unsafe {
+            execute(
+                engine,
+                "delete_invitation",
+                vec![("id", id)],
+                None,
+                out_json,
+            )
+        }
     })
 }
 
@@ -941,7 +1155,15 @@ pub unsafe extern "C" fn cp_engine_accept_invitation(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "accept_invitation", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "accept_invitation",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -998,7 +1220,15 @@ pub unsafe extern "C" fn cp_engine_signup(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let request = unsafe { json::<Value>(request_json, "request_json") }?;
-        unsafe { execute(engine, "signup", vec![("request", request)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "signup",
+                vec![("request", request)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -1028,7 +1258,15 @@ pub unsafe extern "C" fn cp_engine_mark_signup_reviewed(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
-        unsafe { execute(engine, "mark_signup_reviewed", vec![("id", id)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "mark_signup_reviewed",
+                vec![("id", id)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -1061,7 +1299,15 @@ pub unsafe extern "C" fn cp_engine_merge_patients(
         // SAFETY: the pointer contract above.
         let keep = Value::from(unsafe { text(keep, "keep") }?);
         let merge = Value::from(unsafe { text(merge, "merge") }?);
-        unsafe { execute(engine, "merge_patients", vec![("keep", keep), ("merge", merge)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "merge_patients",
+                vec![("keep", keep), ("merge", merge)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -1091,7 +1337,15 @@ pub unsafe extern "C" fn cp_engine_reconfigure(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let config = unsafe { json::<Value>(config_json, "config_json") }?;
-        unsafe { execute(engine, "reconfigure", vec![("config", config)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "reconfigure",
+                vec![("config", config)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -1121,7 +1375,15 @@ pub unsafe extern "C" fn cp_engine_put_closure(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let closure = unsafe { json::<Value>(closure_json, "closure_json") }?;
-        unsafe { execute(engine, "put_closure", vec![("closure", closure)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "put_closure",
+                vec![("closure", closure)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }
 
@@ -1151,6 +1413,14 @@ pub unsafe extern "C" fn cp_engine_remove_closure(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let id = Value::from(unsafe { text(id, "id") }?);
-        unsafe { execute(engine, "remove_closure", vec![("id", id)], Some(now), out_json) }
+        unsafe {
+            execute(
+                engine,
+                "remove_closure",
+                vec![("id", id)],
+                Some(now),
+                out_json,
+            )
+        }
     })
 }

@@ -5,7 +5,9 @@ use std::ffi::{c_char, CString};
 
 use cp_core::SlotQuery;
 
-use crate::wrapper::{cp_engine, cp_error, cp_status, ffi_call, ffi_infallible, instant, json, out, Failure};
+use crate::wrapper::{
+    cp_engine, cp_error, cp_status, ffi_call, ffi_infallible, instant, json, out, Failure,
+};
 
 /// One offered slot.
 #[repr(C)]

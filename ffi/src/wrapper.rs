@@ -239,7 +239,8 @@ pub(crate) fn ffi_call(
 ) -> cp_status {
     guard(error, || {
         // SAFETY: NULL or an engine made by this library and not yet freed (documented).
-        let handle = unsafe { engine.as_ref() }.ok_or_else(|| Failure::invalid("`engine` is NULL"))?;
+        let handle =
+            unsafe { engine.as_ref() }.ok_or_else(|| Failure::invalid("`engine` is NULL"))?;
         if handle.poisoned.load(Ordering::Acquire) {
             return Err(Failure::internal(
                 "the engine is poisoned: an earlier call on it panicked; free it and restore \
@@ -258,7 +259,10 @@ pub(crate) fn ffi_call(
 
 /// The wrapper of every fallible entry point that takes no engine (constructors,
 /// validation).
-pub(crate) fn ffi_call_static(error: *mut *mut cp_error, body: impl FnOnce() -> Outcome) -> cp_status {
+pub(crate) fn ffi_call_static(
+    error: *mut *mut cp_error,
+    body: impl FnOnce() -> Outcome,
+) -> cp_status {
     guard(error, body)
 }
 
@@ -288,15 +292,17 @@ pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &str) -> Result<&'a str,
             bytes.len()
         )));
     }
-    std::str::from_utf8(bytes)
-        .map_err(|e| Failure::invalid(format!("`{name}` is not UTF-8: {e}")))
+    std::str::from_utf8(bytes).map_err(|e| Failure::invalid(format!("`{name}` is not UTF-8: {e}")))
 }
 
 /// An optional input string: NULL is `None`.
 ///
 /// # Safety
 /// As [`text`].
-pub(crate) unsafe fn opt_text<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
+pub(crate) unsafe fn opt_text<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Failure> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -309,7 +315,10 @@ pub(crate) unsafe fn opt_text<'a>(ptr: *const c_char, name: &str) -> Result<Opti
 ///
 /// # Safety
 /// As [`text`].
-pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -> Result<T, Failure> {
+pub(crate) unsafe fn json<T: DeserializeOwned>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<T, Failure> {
     // SAFETY: forwarded contract.
     let raw = unsafe { text(ptr, name) }?;
     serde_json::from_str(raw).map_err(|e| Failure::invalid(format!("`{name}` does not parse: {e}")))
@@ -317,8 +326,11 @@ pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -
 
 /// An instant given as Unix seconds.
 pub(crate) fn instant(seconds: i64, name: &str) -> Result<DateTime<Utc>, Failure> {
-    DateTime::from_timestamp(seconds, 0)
-        .ok_or_else(|| Failure::invalid(format!("`{name}` ({seconds}) is not a representable instant")))
+    DateTime::from_timestamp(seconds, 0).ok_or_else(|| {
+        Failure::invalid(format!(
+            "`{name}` ({seconds}) is not a representable instant"
+        ))
+    })
 }
 
 /// A date given as `YYYY-MM-DD`.
@@ -346,7 +358,10 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Fa
 ///
 /// # Safety
 /// As [`out`].
-pub(crate) unsafe fn out_string<'a>(ptr: *mut *mut c_char, name: &str) -> Result<&'a mut *mut c_char, Failure> {
+pub(crate) unsafe fn out_string<'a>(
+    ptr: *mut *mut c_char,
+    name: &str,
+) -> Result<&'a mut *mut c_char, Failure> {
     // SAFETY: forwarded contract.
     let slot = unsafe { out(ptr, name) }?;
     *slot = ptr::null_mut();
@@ -360,17 +375,19 @@ pub(crate) fn give(slot: &mut *mut c_char, text: String) {
 
 /// Serialises a value to JSON.
 pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string(value).map_err(|e| Failure::internal(format!("the outcome does not serialise: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| Failure::internal(format!("the outcome does not serialise: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------
 // Exported: versions, strings, errors
 // ---------------------------------------------------------------------------------------
 
-static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(v) => v,
-    Err(_) => c"unknown",
-};
+static VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => c"unknown",
+    };
 
 /// The library's version, e.g. `"0.1.0"`.
 ///
@@ -424,8 +441,10 @@ pub unsafe extern "C" fn cp_string_free(text: *mut c_char) {
 /// `error` is NULL or an unfreed error from this library.
 #[no_mangle]
 pub unsafe extern "C" fn cp_error_code(error: *const cp_error) -> cp_status {
-    // SAFETY: the caller's contract.
-    ffi_infallible(cp_status::Internal, || unsafe { error.as_ref() }.map_or(cp_status::Ok, |e| e.status))
+    ffi_infallible(cp_status::Internal, || {
+        // SAFETY: the caller's contract.
+        unsafe { error.as_ref() }.map_or(cp_status::Ok, |e| e.status)
+    })
 }
 
 /// The error's message: a UTF-8 sentence that names the entity and the rule (show it, log
@@ -510,4 +529,68 @@ fn static_name(code: ErrorCode) -> *const c_char {
         .iter()
         .find(|(c, _)| *c == code)
         .map_or(c"unknown".as_ptr(), |(_, name)| name.as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> cp_engine {
+        let engine = Engine::from_json(r#"{"clinics": [{"id": "c", "time_zone": "UTC"}]}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        cp_engine::new(engine)
+    }
+
+    #[test]
+    fn a_panic_is_internal_and_poisons_the_engine() {
+        let handle = engine();
+        let mut error: *mut cp_error = ptr::null_mut();
+        let status = ffi_call(&mut error, &handle, |_| panic!("boom"));
+        assert_eq!(status, cp_status::Internal);
+        // SAFETY: `error` was just set by `guard`.
+        let message = unsafe { CStr::from_ptr(cp_error_message(error)) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(message.contains("boom"), "{message}");
+        // SAFETY: as above.
+        unsafe { cp_error_free(error) };
+        // Every later call, even a harmless one, is refused.
+        let status = ffi_call(&mut error, &handle, |_| Ok(()));
+        assert_eq!(status, cp_status::Internal);
+        // SAFETY: as above.
+        let message = unsafe { CStr::from_ptr(cp_error_message(error)) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(message.contains("poisoned"), "{message}");
+        // SAFETY: as above.
+        unsafe { cp_error_free(error) };
+    }
+
+    #[test]
+    fn a_panic_without_an_engine_is_internal_and_a_null_error_is_fine() {
+        assert_eq!(
+            ffi_call_static(ptr::null_mut(), || panic!("boom")),
+            cp_status::Internal
+        );
+        assert_eq!(ffi_infallible(7, || panic!("boom")), 7);
+        assert_eq!(
+            ffi_call(ptr::null_mut(), ptr::null(), |_| Ok(())),
+            cp_status::InvalidInput
+        );
+    }
+
+    #[test]
+    fn oversized_and_non_utf8_strings_are_invalid_input() {
+        let big = CString::new(vec![b'a'; CP_MAX_INPUT_BYTES + 1]).unwrap_or_default();
+        // SAFETY: a valid NUL-terminated string.
+        let e = unsafe { text(big.as_ptr(), "x") }.err().map(|f| f.status);
+        assert_eq!(e, Some(cp_status::InvalidInput));
+        let bad = CString::new(vec![0xff, 0xfe]).unwrap_or_default();
+        // SAFETY: as above.
+        let e = unsafe { text(bad.as_ptr(), "x") }.err().map(|f| f.status);
+        assert_eq!(e, Some(cp_status::InvalidInput));
+        let fits = CString::new(vec![b'a'; CP_MAX_INPUT_BYTES]).unwrap_or_default();
+        // SAFETY: as above.
+        assert!(unsafe { text(fits.as_ptr(), "x") }.is_ok());
+    }
 }

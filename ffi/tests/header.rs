@@ -44,7 +44,9 @@ fn every_function_is_documented() {
     let lines: Vec<&str> = header.lines().collect();
     let mut functions = 0;
     for (i, line) in lines.iter().enumerate() {
-        let Some(name) = function_name(line) else { continue };
+        let Some(name) = function_name(line) else {
+            continue;
+        };
         functions += 1;
         let doc: Vec<&str> = lines[..i]
             .iter()
@@ -54,16 +56,26 @@ fn every_function_is_documented() {
             .collect();
         let doc = doc.join("\n");
         for word in ["Ownership", "Lifetime", "Thread-safety", "Errors"] {
-            assert!(doc.contains(word), "`{name}` is not documented with `{word}:`\n{doc}");
+            assert!(
+                doc.contains(word),
+                "`{name}` is not documented with `{word}:`\n{doc}"
+            );
         }
         assert!(doc.lines().count() >= 5, "`{name}` has too short a comment");
     }
-    assert!(functions > 80, "only {functions} functions found in the header");
+    assert!(
+        functions > 80,
+        "only {functions} functions found in the header"
+    );
 }
 
 fn function_name(line: &str) -> Option<&str> {
     let open = line.find('(')?;
-    if line.starts_with(' ') || line.starts_with('#') || line.starts_with("//") || line.contains("typedef") {
+    if line.starts_with(' ')
+        || line.starts_with('#')
+        || line.starts_with("//")
+        || line.contains("typedef")
+    {
         return None;
     }
     let before = &line[..open];
