@@ -1369,7 +1369,7 @@ cp_status cp_engine_login(const struct cp_engine *engine,
 //
 // - `account`: account id (UTF-8 string, borrowed for the call).
 // - `current`: the current password (UTF-8 string, borrowed for the call).
-// - `new`: the new password (UTF-8 string, borrowed for the call).
+// - `new_password`: the new password (UTF-8 string, borrowed for the call).
 // - `now`: the current instant, Unix seconds.
 // - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
 //   caller and freed with `cp_string_free`; NULL on failure.
@@ -1385,7 +1385,7 @@ cp_status cp_engine_login(const struct cp_engine *engine,
 cp_status cp_engine_change_password(const struct cp_engine *engine,
                                     const char *account,
                                     const char *current,
-                                    const char *new_,
+                                    const char *new_password,
                                     int64_t now,
                                     char **out_json,
                                     struct cp_error **error);
@@ -1485,7 +1485,7 @@ cp_status cp_engine_request_password_reset(const struct cp_engine *engine,
 // Sets a new password with a reset token (`Engine::reset_password`). Outcome: the account.
 //
 // - `token`: the token from the reset link (UTF-8 string, borrowed for the call).
-// - `new`: the new password (UTF-8 string, borrowed for the call).
+// - `new_password`: the new password (UTF-8 string, borrowed for the call).
 // - `now`: the current instant, Unix seconds.
 // - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
 //   caller and freed with `cp_string_free`; NULL on failure.
@@ -1500,7 +1500,7 @@ cp_status cp_engine_request_password_reset(const struct cp_engine *engine,
 // Every pointer is NULL or valid as documented; `engine` comes from this library.
 cp_status cp_engine_reset_password(const struct cp_engine *engine,
                                    const char *token,
-                                   const char *new_,
+                                   const char *new_password,
                                    int64_t now,
                                    char **out_json,
                                    struct cp_error **error);

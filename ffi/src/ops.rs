@@ -768,7 +768,7 @@ pub unsafe extern "C" fn cp_engine_login(
 ///
 /// - `account`: account id (UTF-8 string, borrowed for the call).
 /// - `current`: the current password (UTF-8 string, borrowed for the call).
-/// - `new`: the new password (UTF-8 string, borrowed for the call).
+/// - `new_password`: the new password (UTF-8 string, borrowed for the call).
 /// - `now`: the current instant, Unix seconds.
 /// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
 ///   caller and freed with `cp_string_free`; NULL on failure.
@@ -786,7 +786,7 @@ pub unsafe extern "C" fn cp_engine_change_password(
     engine: *const cp_engine,
     account: *const c_char,
     current: *const c_char,
-    new: *const c_char,
+    new_password: *const c_char,
     now: i64,
     out_json: *mut *mut c_char,
     error: *mut *mut cp_error,
@@ -795,7 +795,7 @@ pub unsafe extern "C" fn cp_engine_change_password(
         // SAFETY: the pointer contract above.
         let account = Value::from(unsafe { text(account, "account") }?);
         let current = Value::from(unsafe { text(current, "current") }?);
-        let new = Value::from(unsafe { text(new, "new") }?);
+        let new = Value::from(unsafe { text(new_password, "new_password") }?);
         unsafe {
             execute(
                 engine,
@@ -979,7 +979,7 @@ pub unsafe extern "C" fn cp_engine_request_password_reset(
 /// Sets a new password with a reset token (`Engine::reset_password`). Outcome: the account.
 ///
 /// - `token`: the token from the reset link (UTF-8 string, borrowed for the call).
-/// - `new`: the new password (UTF-8 string, borrowed for the call).
+/// - `new_password`: the new password (UTF-8 string, borrowed for the call).
 /// - `now`: the current instant, Unix seconds.
 /// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
 ///   caller and freed with `cp_string_free`; NULL on failure.
@@ -996,7 +996,7 @@ pub unsafe extern "C" fn cp_engine_request_password_reset(
 pub unsafe extern "C" fn cp_engine_reset_password(
     engine: *const cp_engine,
     token: *const c_char,
-    new: *const c_char,
+    new_password: *const c_char,
     now: i64,
     out_json: *mut *mut c_char,
     error: *mut *mut cp_error,
@@ -1004,7 +1004,7 @@ pub unsafe extern "C" fn cp_engine_reset_password(
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
         let token = Value::from(unsafe { text(token, "token") }?);
-        let new = Value::from(unsafe { text(new, "new") }?);
+        let new = Value::from(unsafe { text(new_password, "new_password") }?);
         unsafe {
             execute(
                 engine,
