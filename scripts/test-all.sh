@@ -24,6 +24,9 @@ cargo test --workspace --locked --benches --no-run
 step "rustdoc (broken or private links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
 
+step "C ABI: header, C/C++ examples, C suite, sanitizers, valgrind (scripts/test-c.sh)"
+bash scripts/test-c.sh
+
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
 

@@ -2,7 +2,8 @@
 //! returns a `cp_status`, it calls it with a NULL engine, with each string argument in turn
 //! NULL, invalid UTF-8, truncated JSON and a 64 MiB string, and with each out-parameter
 //! NULL, and checks the documented status (`CP_STATUS_INVALID_INPUT`, naming the argument)
-//! and that the engine did not change. `scripts/test-c.sh` compiles and runs it (also under
+//! and that the engine did not change (its snapshot after each function's calls equals the
+//! one before them all). `scripts/test-c.sh` compiles and runs it (also under
 //! the sanitizers and valgrind). This test keeps the committed file equal to what the
 //! header gives; `CP_BLESS=1` rewrites it.
 
@@ -143,6 +144,9 @@ fn generate() -> String {
                 _ => c.push_str(&expect("NULL", "NULL", true)),
             }
         }
+        // Every failed call above changed nothing (compared once per function: a change
+        // would persist until here).
+        writeln!(c, "    check_unchanged(engine, \"{}\");", f.name).ok();
         // A NULL `error` is always allowed: the status alone reports the failure.
         let engine_at = f.params.iter().position(|p| p.ty == "const struct cp_engine *");
         if let Some(at) = engine_at {

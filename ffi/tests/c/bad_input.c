@@ -8,10 +8,12 @@ void run_generated(cp_engine *engine) {
     /* cp_engine_config */
     BEGIN(); status = cp_engine_config(NULL, &out_text, &error); END("cp_engine_config", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_config(engine, NULL, &error); END("cp_engine_config", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_config");
     BEGIN(); status = cp_engine_config(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_config");
     /* cp_engine_warnings */
     BEGIN(); status = cp_engine_warnings(NULL, &out_text, &error); END("cp_engine_warnings", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_warnings(engine, NULL, &error); END("cp_engine_warnings", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_warnings");
     BEGIN(); status = cp_engine_warnings(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_warnings");
     /* cp_engine_patient */
     BEGIN(); status = cp_engine_patient(NULL, "x", &out_text, &error); END("cp_engine_patient", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -20,6 +22,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_patient(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_patient", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_patient(engine, huge, &out_text, &error); END("cp_engine_patient", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_patient(engine, "x", NULL, &error); END("cp_engine_patient", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_patient");
     BEGIN(); status = cp_engine_patient(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_patient");
     /* cp_engine_appointment */
     BEGIN(); status = cp_engine_appointment(NULL, "x", &out_text, &error); END("cp_engine_appointment", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -28,6 +31,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_appointment(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_appointment", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_appointment(engine, huge, &out_text, &error); END("cp_engine_appointment", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_appointment(engine, "x", NULL, &error); END("cp_engine_appointment", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_appointment");
     BEGIN(); status = cp_engine_appointment(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_appointment");
     /* cp_engine_search */
     BEGIN(); status = cp_engine_search(NULL, "{}", 0, &out_text, &error); END("cp_engine_search", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -36,6 +40,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_search(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_search", "query_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_search(engine, huge, 0, &out_text, &error); END("cp_engine_search", "query_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_search(engine, "{}", 0, NULL, &error); END("cp_engine_search", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_search");
     BEGIN(); status = cp_engine_search(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_search");
     /* cp_engine_explain */
     BEGIN(); status = cp_engine_explain(NULL, "{}", 0, 0, &out_text, &error); END("cp_engine_explain", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -44,6 +49,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_explain(engine, TRUNCATED_JSON, 0, 0, &out_text, &error); END("cp_engine_explain", "query_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_explain(engine, huge, 0, 0, &out_text, &error); END("cp_engine_explain", "query_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_explain(engine, "{}", 0, 0, NULL, &error); END("cp_engine_explain", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_explain");
     BEGIN(); status = cp_engine_explain(NULL, "{}", 0, 0, &out_text, NULL); END_NO_ERROR("cp_engine_explain");
     /* cp_engine_service_report */
     BEGIN(); status = cp_engine_service_report(NULL, "x", &out_text, &error); END("cp_engine_service_report", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -52,6 +58,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_service_report(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_service_report", "service", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_service_report(engine, huge, &out_text, &error); END("cp_engine_service_report", "service", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_service_report(engine, "x", NULL, &error); END("cp_engine_service_report", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_service_report");
     BEGIN(); status = cp_engine_service_report(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_service_report");
     /* cp_engine_book_button_html */
     BEGIN(); status = cp_engine_book_button_html(NULL, "x", &out_text, &error); END("cp_engine_book_button_html", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -60,6 +67,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_book_button_html(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_book_button_html", "booking_url", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_book_button_html(engine, huge, &out_text, &error); END("cp_engine_book_button_html", "booking_url", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_book_button_html(engine, "x", NULL, &error); END("cp_engine_book_button_html", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_book_button_html");
     BEGIN(); status = cp_engine_book_button_html(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_book_button_html");
     /* cp_engine_account */
     BEGIN(); status = cp_engine_account(NULL, "x", &out_text, &error); END("cp_engine_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -68,6 +76,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_account(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_account", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_account(engine, huge, &out_text, &error); END("cp_engine_account", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_account(engine, "x", NULL, &error); END("cp_engine_account", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_account");
     BEGIN(); status = cp_engine_account(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_account");
     /* cp_engine_account_by_username */
     BEGIN(); status = cp_engine_account_by_username(NULL, "x", &out_text, &error); END("cp_engine_account_by_username", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -76,10 +85,12 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_account_by_username(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_account_by_username", "username", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_account_by_username(engine, huge, &out_text, &error); END("cp_engine_account_by_username", "username", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_account_by_username(engine, "x", NULL, &error); END("cp_engine_account_by_username", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_account_by_username");
     BEGIN(); status = cp_engine_account_by_username(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_account_by_username");
     /* cp_engine_accounts */
     BEGIN(); status = cp_engine_accounts(NULL, &out_text, &error); END("cp_engine_accounts", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_accounts(engine, NULL, &error); END("cp_engine_accounts", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_accounts");
     BEGIN(); status = cp_engine_accounts(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_accounts");
     /* cp_engine_appointments_for_account */
     BEGIN(); status = cp_engine_appointments_for_account(NULL, "x", &out_text, &error); END("cp_engine_appointments_for_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -88,6 +99,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_appointments_for_account(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_appointments_for_account", "account", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_appointments_for_account(engine, huge, &out_text, &error); END("cp_engine_appointments_for_account", "account", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_appointments_for_account(engine, "x", NULL, &error); END("cp_engine_appointments_for_account", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_appointments_for_account");
     BEGIN(); status = cp_engine_appointments_for_account(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_appointments_for_account");
     /* cp_engine_booking_details */
     BEGIN(); status = cp_engine_booking_details(NULL, "x", &out_text, &error); END("cp_engine_booking_details", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -96,6 +108,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_booking_details(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_booking_details", "appointment", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_booking_details(engine, huge, &out_text, &error); END("cp_engine_booking_details", "appointment", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_booking_details(engine, "x", NULL, &error); END("cp_engine_booking_details", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_booking_details");
     BEGIN(); status = cp_engine_booking_details(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_booking_details");
     /* cp_engine_get_hold */
     BEGIN(); status = cp_engine_get_hold(NULL, "x", &out_text, &error); END("cp_engine_get_hold", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -104,6 +117,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_get_hold(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_get_hold", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_get_hold(engine, huge, &out_text, &error); END("cp_engine_get_hold", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_get_hold(engine, "x", NULL, &error); END("cp_engine_get_hold", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_get_hold");
     BEGIN(); status = cp_engine_get_hold(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_get_hold");
     /* cp_engine_invitation */
     BEGIN(); status = cp_engine_invitation(NULL, "x", &out_text, &error); END("cp_engine_invitation", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -112,6 +126,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_invitation(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_invitation", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_invitation(engine, huge, &out_text, &error); END("cp_engine_invitation", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_invitation(engine, "x", NULL, &error); END("cp_engine_invitation", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_invitation");
     BEGIN(); status = cp_engine_invitation(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_invitation");
     /* cp_engine_invitations_of */
     BEGIN(); status = cp_engine_invitations_of(NULL, "x", &out_text, &error); END("cp_engine_invitations_of", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -120,6 +135,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_invitations_of(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_invitations_of", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_invitations_of(engine, huge, &out_text, &error); END("cp_engine_invitations_of", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_invitations_of(engine, "x", NULL, &error); END("cp_engine_invitations_of", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_invitations_of");
     BEGIN(); status = cp_engine_invitations_of(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_invitations_of");
     /* cp_engine_links_of_account */
     BEGIN(); status = cp_engine_links_of_account(NULL, "x", &out_text, &error); END("cp_engine_links_of_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -128,6 +144,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_links_of_account(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_links_of_account", "account", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_links_of_account(engine, huge, &out_text, &error); END("cp_engine_links_of_account", "account", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_links_of_account(engine, "x", NULL, &error); END("cp_engine_links_of_account", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_links_of_account");
     BEGIN(); status = cp_engine_links_of_account(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_links_of_account");
     /* cp_engine_links_of_patient */
     BEGIN(); status = cp_engine_links_of_patient(NULL, "x", &out_text, &error); END("cp_engine_links_of_patient", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -136,6 +153,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_links_of_patient(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_links_of_patient", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_links_of_patient(engine, huge, &out_text, &error); END("cp_engine_links_of_patient", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_links_of_patient(engine, "x", NULL, &error); END("cp_engine_links_of_patient", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_links_of_patient");
     BEGIN(); status = cp_engine_links_of_patient(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_links_of_patient");
     /* cp_engine_patients_of_account */
     BEGIN(); status = cp_engine_patients_of_account(NULL, "x", &out_text, &error); END("cp_engine_patients_of_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -144,14 +162,17 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_patients_of_account(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_patients_of_account", "account", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_patients_of_account(engine, huge, &out_text, &error); END("cp_engine_patients_of_account", "account", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_patients_of_account(engine, "x", NULL, &error); END("cp_engine_patients_of_account", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_patients_of_account");
     BEGIN(); status = cp_engine_patients_of_account(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_patients_of_account");
     /* cp_engine_outbox */
     BEGIN(); status = cp_engine_outbox(NULL, &out_text, &error); END("cp_engine_outbox", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_outbox(engine, NULL, &error); END("cp_engine_outbox", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_outbox");
     BEGIN(); status = cp_engine_outbox(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_outbox");
     /* cp_engine_pending_queue */
     BEGIN(); status = cp_engine_pending_queue(NULL, 0, &out_text, &error); END("cp_engine_pending_queue", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_pending_queue(engine, 0, NULL, &error); END("cp_engine_pending_queue", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_pending_queue");
     BEGIN(); status = cp_engine_pending_queue(NULL, 0, &out_text, NULL); END_NO_ERROR("cp_engine_pending_queue");
     /* cp_engine_program_sessions */
     BEGIN(); status = cp_engine_program_sessions(NULL, "x", "2027-01-01", "2027-01-01", &out_text, &error); END("cp_engine_program_sessions", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -168,6 +189,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_program_sessions(engine, "x", "2027-01-01", TRUNCATED_JSON, &out_text, &error); END("cp_engine_program_sessions", "to", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_program_sessions(engine, "x", "2027-01-01", huge, &out_text, &error); END("cp_engine_program_sessions", "to", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_program_sessions(engine, "x", "2027-01-01", "2027-01-01", NULL, &error); END("cp_engine_program_sessions", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_program_sessions");
     BEGIN(); status = cp_engine_program_sessions(NULL, "x", "2027-01-01", "2027-01-01", &out_text, NULL); END_NO_ERROR("cp_engine_program_sessions");
     /* cp_engine_registration */
     BEGIN(); status = cp_engine_registration(NULL, "x", &out_text, &error); END("cp_engine_registration", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -176,6 +198,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_registration(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_registration", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_registration(engine, huge, &out_text, &error); END("cp_engine_registration", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_registration(engine, "x", NULL, &error); END("cp_engine_registration", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_registration");
     BEGIN(); status = cp_engine_registration(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_registration");
     /* cp_engine_replaced_by */
     BEGIN(); status = cp_engine_replaced_by(NULL, "x", &out_text, &error); END("cp_engine_replaced_by", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -184,6 +207,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_replaced_by(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_replaced_by", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_replaced_by(engine, huge, &out_text, &error); END("cp_engine_replaced_by", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_replaced_by(engine, "x", NULL, &error); END("cp_engine_replaced_by", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_replaced_by");
     BEGIN(); status = cp_engine_replaced_by(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_replaced_by");
     /* cp_engine_find_duplicates */
     BEGIN(); status = cp_engine_find_duplicates(NULL, "x", &out_text, &error); END("cp_engine_find_duplicates", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -192,6 +216,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_find_duplicates(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_find_duplicates", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_find_duplicates(engine, huge, &out_text, &error); END("cp_engine_find_duplicates", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_find_duplicates(engine, "x", NULL, &error); END("cp_engine_find_duplicates", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_find_duplicates");
     BEGIN(); status = cp_engine_find_duplicates(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_find_duplicates");
     /* cp_engine_report_portal_appointments */
     BEGIN(); status = cp_engine_report_portal_appointments(NULL, "{}", &out_text, &error); END("cp_engine_report_portal_appointments", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -200,6 +225,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_report_portal_appointments(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_report_portal_appointments", "filter_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_report_portal_appointments(engine, huge, &out_text, &error); END("cp_engine_report_portal_appointments", "filter_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_report_portal_appointments(engine, "{}", NULL, &error); END("cp_engine_report_portal_appointments", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_report_portal_appointments");
     BEGIN(); status = cp_engine_report_portal_appointments(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_report_portal_appointments");
     /* cp_engine_report_programs */
     BEGIN(); status = cp_engine_report_programs(NULL, "2027-01-01", "2027-01-01", &out_text, &error); END("cp_engine_report_programs", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -212,26 +238,32 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_report_programs(engine, "2027-01-01", TRUNCATED_JSON, &out_text, &error); END("cp_engine_report_programs", "to", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_report_programs(engine, "2027-01-01", huge, &out_text, &error); END("cp_engine_report_programs", "to", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_report_programs(engine, "2027-01-01", "2027-01-01", NULL, &error); END("cp_engine_report_programs", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_report_programs");
     BEGIN(); status = cp_engine_report_programs(NULL, "2027-01-01", "2027-01-01", &out_text, NULL); END_NO_ERROR("cp_engine_report_programs");
     /* cp_engine_report_referrals */
     BEGIN(); status = cp_engine_report_referrals(NULL, &out_text, &error); END("cp_engine_report_referrals", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_report_referrals(engine, NULL, &error); END("cp_engine_report_referrals", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_report_referrals");
     BEGIN(); status = cp_engine_report_referrals(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_report_referrals");
     /* cp_engine_review_queue */
     BEGIN(); status = cp_engine_review_queue(NULL, &out_text, &error); END("cp_engine_review_queue", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_review_queue(engine, NULL, &error); END("cp_engine_review_queue", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_review_queue");
     BEGIN(); status = cp_engine_review_queue(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_review_queue");
     /* cp_engine_signup_referral_types */
     BEGIN(); status = cp_engine_signup_referral_types(NULL, &out_text, &error); END("cp_engine_signup_referral_types", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_signup_referral_types(engine, NULL, &error); END("cp_engine_signup_referral_types", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_signup_referral_types");
     BEGIN(); status = cp_engine_signup_referral_types(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_signup_referral_types");
     /* cp_engine_snapshot */
     BEGIN(); status = cp_engine_snapshot(NULL, &out_text, &error); END("cp_engine_snapshot", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_snapshot(engine, NULL, &error); END("cp_engine_snapshot", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_snapshot");
     BEGIN(); status = cp_engine_snapshot(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_snapshot");
     /* cp_engine_changes_since */
     BEGIN(); status = cp_engine_changes_since(NULL, 0, &out_text, &error); END("cp_engine_changes_since", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_changes_since(engine, 0, NULL, &error); END("cp_engine_changes_since", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_changes_since");
     BEGIN(); status = cp_engine_changes_since(NULL, 0, &out_text, NULL); END_NO_ERROR("cp_engine_changes_since");
     /* cp_engine_execute */
     BEGIN(); status = cp_engine_execute(NULL, "{}", 0, &out_text, &error); END("cp_engine_execute", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -240,6 +272,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_execute(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_execute", "operation_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_execute(engine, huge, 0, &out_text, &error); END("cp_engine_execute", "operation_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_execute(engine, "{}", 0, NULL, &error); END("cp_engine_execute", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_execute");
     BEGIN(); status = cp_engine_execute(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_execute");
     /* cp_engine_plan_operation */
     BEGIN(); status = cp_engine_plan_operation(NULL, "{}", 0, &out_text, &error); END("cp_engine_plan_operation", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -248,18 +281,22 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_plan_operation(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_plan_operation", "operation_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_plan_operation(engine, huge, 0, &out_text, &error); END("cp_engine_plan_operation", "operation_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_plan_operation(engine, "{}", 0, NULL, &error); END("cp_engine_plan_operation", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_plan_operation");
     BEGIN(); status = cp_engine_plan_operation(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_plan_operation");
     /* cp_engine_appointment_count */
     BEGIN(); status = cp_engine_appointment_count(NULL, &out_size, &error); END("cp_engine_appointment_count", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_appointment_count(engine, NULL, &error); END("cp_engine_appointment_count", "out_value", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_appointment_count");
     BEGIN(); status = cp_engine_appointment_count(NULL, &out_size, NULL); END_NO_ERROR("cp_engine_appointment_count");
     /* cp_engine_last_seq */
     BEGIN(); status = cp_engine_last_seq(NULL, &out_u64, &error); END("cp_engine_last_seq", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_last_seq(engine, NULL, &error); END("cp_engine_last_seq", "out_value", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_last_seq");
     BEGIN(); status = cp_engine_last_seq(NULL, &out_u64, NULL); END_NO_ERROR("cp_engine_last_seq");
     /* cp_engine_compact_journal */
     BEGIN(); status = cp_engine_compact_journal(NULL, 0, &out_size, &error); END("cp_engine_compact_journal", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_compact_journal(engine, 0, NULL, &error); END("cp_engine_compact_journal", "out_value", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_compact_journal");
     BEGIN(); status = cp_engine_compact_journal(NULL, 0, &out_size, NULL); END_NO_ERROR("cp_engine_compact_journal");
     /* cp_engine_apply */
     BEGIN(); status = cp_engine_apply(NULL, "{}", &out_u64, &error); END("cp_engine_apply", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -268,6 +305,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_apply(engine, TRUNCATED_JSON, &out_u64, &error); END("cp_engine_apply", "change_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_apply(engine, huge, &out_u64, &error); END("cp_engine_apply", "change_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_apply(engine, "{}", NULL, &error); END("cp_engine_apply", "out_value", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_apply");
     BEGIN(); status = cp_engine_apply(NULL, "{}", &out_u64, NULL); END_NO_ERROR("cp_engine_apply");
     /* cp_engine_from_json */
     BEGIN(); status = cp_engine_from_json(NULL, &out_engine, &error); END("cp_engine_from_json", "config_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -275,30 +313,35 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_from_json(TRUNCATED_JSON, &out_engine, &error); END("cp_engine_from_json", "config_json", "truncated JSON", CP_STATUS_INVALID_CONFIG, 0);
     BEGIN(); status = cp_engine_from_json(huge, &out_engine, &error); END("cp_engine_from_json", "config_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_from_json("{}", NULL, &error); END("cp_engine_from_json", "out_engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_from_json");
     /* cp_engine_restore */
     BEGIN(); status = cp_engine_restore(NULL, &out_engine, &error); END("cp_engine_restore", "snapshot_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_restore(BAD_UTF8, &out_engine, &error); END("cp_engine_restore", "snapshot_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_restore(TRUNCATED_JSON, &out_engine, &error); END("cp_engine_restore", "snapshot_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_restore(huge, &out_engine, &error); END("cp_engine_restore", "snapshot_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_restore("{}", NULL, &error); END("cp_engine_restore", "out_engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_restore");
     /* cp_engine_validate */
     BEGIN(); status = cp_engine_validate(NULL, &out_text, &error); END("cp_engine_validate", "config_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate(BAD_UTF8, &out_text, &error); END("cp_engine_validate", "config_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate(TRUNCATED_JSON, &out_text, &error); END("cp_engine_validate", "config_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_validate(huge, &out_text, &error); END("cp_engine_validate", "config_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate("{}", NULL, &error); END("cp_engine_validate", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_validate");
     /* cp_engine_validate_json */
     BEGIN(); status = cp_engine_validate_json(NULL, &out_text, &error); END("cp_engine_validate_json", "config_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate_json(BAD_UTF8, &out_text, &error); END("cp_engine_validate_json", "config_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate_json(TRUNCATED_JSON, &out_text, &error); END("cp_engine_validate_json", "config_json", "truncated JSON", CP_STATUS_INVALID_CONFIG, 0);
     BEGIN(); status = cp_engine_validate_json(huge, &out_text, &error); END("cp_engine_validate_json", "config_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_validate_json("{}", NULL, &error); END("cp_engine_validate_json", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_validate_json");
     /* cp_engine_upsert_patient */
     BEGIN(); status = cp_engine_upsert_patient(NULL, "{}", &out_text, &error); END("cp_engine_upsert_patient", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_upsert_patient(engine, NULL, &out_text, &error); END("cp_engine_upsert_patient", "patient_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_upsert_patient(engine, BAD_UTF8, &out_text, &error); END("cp_engine_upsert_patient", "patient_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_upsert_patient(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_upsert_patient", "patient_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_upsert_patient(engine, huge, &out_text, &error); END("cp_engine_upsert_patient", "patient_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_upsert_patient");
     BEGIN(); status = cp_engine_upsert_patient(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_upsert_patient");
     /* cp_engine_remove_patient */
     BEGIN(); status = cp_engine_remove_patient(NULL, "x", &out_text, &error); END("cp_engine_remove_patient", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -306,6 +349,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_remove_patient(engine, BAD_UTF8, &out_text, &error); END("cp_engine_remove_patient", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_remove_patient(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_remove_patient", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_remove_patient(engine, huge, &out_text, &error); END("cp_engine_remove_patient", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_remove_patient");
     BEGIN(); status = cp_engine_remove_patient(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_remove_patient");
     /* cp_engine_add_appointment */
     BEGIN(); status = cp_engine_add_appointment(NULL, "{}", &out_text, &error); END("cp_engine_add_appointment", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -313,6 +357,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_add_appointment(engine, BAD_UTF8, &out_text, &error); END("cp_engine_add_appointment", "appointment_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_add_appointment(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_add_appointment", "appointment_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_add_appointment(engine, huge, &out_text, &error); END("cp_engine_add_appointment", "appointment_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_add_appointment");
     BEGIN(); status = cp_engine_add_appointment(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_add_appointment");
     /* cp_engine_add_appointments */
     BEGIN(); status = cp_engine_add_appointments(NULL, "{}", &out_text, &error); END("cp_engine_add_appointments", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -320,6 +365,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_add_appointments(engine, BAD_UTF8, &out_text, &error); END("cp_engine_add_appointments", "appointments_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_add_appointments(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_add_appointments", "appointments_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_add_appointments(engine, huge, &out_text, &error); END("cp_engine_add_appointments", "appointments_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_add_appointments");
     BEGIN(); status = cp_engine_add_appointments(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_add_appointments");
     /* cp_engine_update_appointment */
     BEGIN(); status = cp_engine_update_appointment(NULL, "{}", &out_text, &error); END("cp_engine_update_appointment", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -327,6 +373,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_update_appointment(engine, BAD_UTF8, &out_text, &error); END("cp_engine_update_appointment", "appointment_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_update_appointment(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_update_appointment", "appointment_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_update_appointment(engine, huge, &out_text, &error); END("cp_engine_update_appointment", "appointment_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_update_appointment");
     BEGIN(); status = cp_engine_update_appointment(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_update_appointment");
     /* cp_engine_remove_appointment */
     BEGIN(); status = cp_engine_remove_appointment(NULL, "x", &out_text, &error); END("cp_engine_remove_appointment", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -334,6 +381,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_remove_appointment(engine, BAD_UTF8, &out_text, &error); END("cp_engine_remove_appointment", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_remove_appointment(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_remove_appointment", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_remove_appointment(engine, huge, &out_text, &error); END("cp_engine_remove_appointment", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_remove_appointment");
     BEGIN(); status = cp_engine_remove_appointment(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_remove_appointment");
     /* cp_engine_hold */
     BEGIN(); status = cp_engine_hold(NULL, "{}", 0, &out_text, &error); END("cp_engine_hold", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -341,6 +389,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_hold(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_hold", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_hold(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_hold", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_hold(engine, huge, 0, &out_text, &error); END("cp_engine_hold", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_hold");
     BEGIN(); status = cp_engine_hold(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_hold");
     /* cp_engine_release_hold */
     BEGIN(); status = cp_engine_release_hold(NULL, "{}", &out_text, &error); END("cp_engine_release_hold", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -348,9 +397,11 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_release_hold(engine, BAD_UTF8, &out_text, &error); END("cp_engine_release_hold", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_release_hold(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_release_hold", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_release_hold(engine, huge, &out_text, &error); END("cp_engine_release_hold", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_release_hold");
     BEGIN(); status = cp_engine_release_hold(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_release_hold");
     /* cp_engine_purge_expired_holds */
     BEGIN(); status = cp_engine_purge_expired_holds(NULL, 0, &out_text, &error); END("cp_engine_purge_expired_holds", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_purge_expired_holds");
     BEGIN(); status = cp_engine_purge_expired_holds(NULL, 0, &out_text, NULL); END_NO_ERROR("cp_engine_purge_expired_holds");
     /* cp_engine_book */
     BEGIN(); status = cp_engine_book(NULL, "{}", 0, &out_text, &error); END("cp_engine_book", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -358,6 +409,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_book(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_book", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_book(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_book", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_book(engine, huge, 0, &out_text, &error); END("cp_engine_book", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_book");
     BEGIN(); status = cp_engine_book(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_book");
     /* cp_engine_accept */
     BEGIN(); status = cp_engine_accept(NULL, "{}", 0, &out_text, &error); END("cp_engine_accept", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -365,6 +417,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_accept(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_accept", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_accept(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_accept", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_accept(engine, huge, 0, &out_text, &error); END("cp_engine_accept", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_accept");
     BEGIN(); status = cp_engine_accept(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_accept");
     /* cp_engine_decline */
     BEGIN(); status = cp_engine_decline(NULL, "{}", 0, &out_text, &error); END("cp_engine_decline", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -372,6 +425,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_decline(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_decline", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_decline(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_decline", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_decline(engine, huge, 0, &out_text, &error); END("cp_engine_decline", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_decline");
     BEGIN(); status = cp_engine_decline(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_decline");
     /* cp_engine_cancel */
     BEGIN(); status = cp_engine_cancel(NULL, "{}", 0, &out_text, &error); END("cp_engine_cancel", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -379,6 +433,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_cancel(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_cancel", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_cancel(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_cancel", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_cancel(engine, huge, 0, &out_text, &error); END("cp_engine_cancel", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_cancel");
     BEGIN(); status = cp_engine_cancel(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_cancel");
     /* cp_engine_reschedule */
     BEGIN(); status = cp_engine_reschedule(NULL, "{}", 0, &out_text, &error); END("cp_engine_reschedule", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -386,6 +441,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_reschedule(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_reschedule", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_reschedule(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_reschedule", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_reschedule(engine, huge, 0, &out_text, &error); END("cp_engine_reschedule", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_reschedule");
     BEGIN(); status = cp_engine_reschedule(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_reschedule");
     /* cp_engine_intake_form_completed */
     BEGIN(); status = cp_engine_intake_form_completed(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_intake_form_completed", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -397,9 +453,11 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_intake_form_completed(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_intake_form_completed", "form", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_intake_form_completed(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_intake_form_completed", "form", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_intake_form_completed(engine, "x", huge, 0, &out_text, &error); END("cp_engine_intake_form_completed", "form", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_intake_form_completed");
     BEGIN(); status = cp_engine_intake_form_completed(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_intake_form_completed");
     /* cp_engine_drain_outbox */
     BEGIN(); status = cp_engine_drain_outbox(NULL, &out_text, &error); END("cp_engine_drain_outbox", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_drain_outbox");
     BEGIN(); status = cp_engine_drain_outbox(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_drain_outbox");
     /* cp_engine_register_program */
     BEGIN(); status = cp_engine_register_program(NULL, "{}", 0, &out_text, &error); END("cp_engine_register_program", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -407,6 +465,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_register_program(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_register_program", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_register_program(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_register_program", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_register_program(engine, huge, 0, &out_text, &error); END("cp_engine_register_program", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_register_program");
     BEGIN(); status = cp_engine_register_program(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_register_program");
     /* cp_engine_cancel_program_registration */
     BEGIN(); status = cp_engine_cancel_program_registration(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_cancel_program_registration", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -418,6 +477,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_cancel_program_registration(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_cancel_program_registration", "actor", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_cancel_program_registration(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_cancel_program_registration", "actor", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_cancel_program_registration(engine, "x", huge, 0, &out_text, &error); END("cp_engine_cancel_program_registration", "actor", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_cancel_program_registration");
     BEGIN(); status = cp_engine_cancel_program_registration(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_cancel_program_registration");
     /* cp_engine_create_account */
     BEGIN(); status = cp_engine_create_account(NULL, "{}", 0, &out_text, &error); END("cp_engine_create_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -425,6 +485,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_create_account(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_create_account", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_create_account(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_create_account", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_create_account(engine, huge, 0, &out_text, &error); END("cp_engine_create_account", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_create_account");
     BEGIN(); status = cp_engine_create_account(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_create_account");
     /* cp_engine_login */
     BEGIN(); status = cp_engine_login(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_login", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -436,6 +497,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_login(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_login", "password", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_login(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_login", "password", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_login(engine, "x", huge, 0, &out_text, &error); END("cp_engine_login", "password", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_login");
     BEGIN(); status = cp_engine_login(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_login");
     /* cp_engine_change_password */
     BEGIN(); status = cp_engine_change_password(NULL, "x", "x", "x", 0, &out_text, &error); END("cp_engine_change_password", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -451,6 +513,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_change_password(engine, "x", "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_change_password", "new_password", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_change_password(engine, "x", "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_change_password", "new_password", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_change_password(engine, "x", "x", huge, 0, &out_text, &error); END("cp_engine_change_password", "new_password", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_change_password");
     BEGIN(); status = cp_engine_change_password(NULL, "x", "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_change_password");
     /* cp_engine_link_account */
     BEGIN(); status = cp_engine_link_account(NULL, "x", "x", "x", 0, &out_text, &error); END("cp_engine_link_account", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -466,6 +529,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_link_account(engine, "x", "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_link_account", "relationship", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_link_account(engine, "x", "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_link_account", "relationship", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_link_account(engine, "x", "x", huge, 0, &out_text, &error); END("cp_engine_link_account", "relationship", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_link_account");
     BEGIN(); status = cp_engine_link_account(NULL, "x", "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_link_account");
     /* cp_engine_confirm_link */
     BEGIN(); status = cp_engine_confirm_link(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_confirm_link", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -477,6 +541,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_confirm_link(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_confirm_link", "patient", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_confirm_link(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_confirm_link", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_confirm_link(engine, "x", huge, 0, &out_text, &error); END("cp_engine_confirm_link", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_confirm_link");
     BEGIN(); status = cp_engine_confirm_link(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_confirm_link");
     /* cp_engine_revoke_link */
     BEGIN(); status = cp_engine_revoke_link(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_revoke_link", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -488,6 +553,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_revoke_link(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_revoke_link", "patient", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_revoke_link(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_revoke_link", "patient", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_revoke_link(engine, "x", huge, 0, &out_text, &error); END("cp_engine_revoke_link", "patient", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_revoke_link");
     BEGIN(); status = cp_engine_revoke_link(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_revoke_link");
     /* cp_engine_request_password_reset */
     BEGIN(); status = cp_engine_request_password_reset(NULL, "x", 0, &out_text, &error); END("cp_engine_request_password_reset", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -495,6 +561,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_request_password_reset(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_request_password_reset", "username", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_request_password_reset(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_request_password_reset", "username", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_request_password_reset(engine, huge, 0, &out_text, &error); END("cp_engine_request_password_reset", "username", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_request_password_reset");
     BEGIN(); status = cp_engine_request_password_reset(NULL, "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_request_password_reset");
     /* cp_engine_reset_password */
     BEGIN(); status = cp_engine_reset_password(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_reset_password", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -506,6 +573,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_reset_password(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_reset_password", "new_password", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_reset_password(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_reset_password", "new_password", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_reset_password(engine, "x", huge, 0, &out_text, &error); END("cp_engine_reset_password", "new_password", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_reset_password");
     BEGIN(); status = cp_engine_reset_password(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_reset_password");
     /* cp_engine_invite */
     BEGIN(); status = cp_engine_invite(NULL, "{}", 0, &out_text, &error); END("cp_engine_invite", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -513,6 +581,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_invite(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_invite", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_invite(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_invite", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_invite(engine, huge, 0, &out_text, &error); END("cp_engine_invite", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_invite");
     BEGIN(); status = cp_engine_invite(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_invite");
     /* cp_engine_resend_invitation */
     BEGIN(); status = cp_engine_resend_invitation(NULL, "x", 0, &out_text, &error); END("cp_engine_resend_invitation", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -520,6 +589,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_resend_invitation(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_resend_invitation", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_resend_invitation(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_resend_invitation", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_resend_invitation(engine, huge, 0, &out_text, &error); END("cp_engine_resend_invitation", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_resend_invitation");
     BEGIN(); status = cp_engine_resend_invitation(NULL, "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_resend_invitation");
     /* cp_engine_delete_invitation */
     BEGIN(); status = cp_engine_delete_invitation(NULL, "x", &out_text, &error); END("cp_engine_delete_invitation", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -527,6 +597,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_delete_invitation(engine, BAD_UTF8, &out_text, &error); END("cp_engine_delete_invitation", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_delete_invitation(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_delete_invitation", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_delete_invitation(engine, huge, &out_text, &error); END("cp_engine_delete_invitation", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_delete_invitation");
     BEGIN(); status = cp_engine_delete_invitation(NULL, "x", &out_text, NULL); END_NO_ERROR("cp_engine_delete_invitation");
     /* cp_engine_accept_invitation */
     BEGIN(); status = cp_engine_accept_invitation(NULL, "{}", 0, &out_text, &error); END("cp_engine_accept_invitation", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -534,9 +605,11 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_accept_invitation(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_accept_invitation", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_accept_invitation(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_accept_invitation", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_accept_invitation(engine, huge, 0, &out_text, &error); END("cp_engine_accept_invitation", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_accept_invitation");
     BEGIN(); status = cp_engine_accept_invitation(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_accept_invitation");
     /* cp_engine_bulk_invite */
     BEGIN(); status = cp_engine_bulk_invite(NULL, 0, &out_text, &error); END("cp_engine_bulk_invite", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_bulk_invite");
     BEGIN(); status = cp_engine_bulk_invite(NULL, 0, &out_text, NULL); END_NO_ERROR("cp_engine_bulk_invite");
     /* cp_engine_signup */
     BEGIN(); status = cp_engine_signup(NULL, "{}", 0, &out_text, &error); END("cp_engine_signup", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -544,6 +617,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_signup(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_signup", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_signup(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_signup", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_signup(engine, huge, 0, &out_text, &error); END("cp_engine_signup", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_signup");
     BEGIN(); status = cp_engine_signup(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_signup");
     /* cp_engine_mark_signup_reviewed */
     BEGIN(); status = cp_engine_mark_signup_reviewed(NULL, "x", 0, &out_text, &error); END("cp_engine_mark_signup_reviewed", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -551,6 +625,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_mark_signup_reviewed(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_mark_signup_reviewed", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_mark_signup_reviewed(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_mark_signup_reviewed", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_mark_signup_reviewed(engine, huge, 0, &out_text, &error); END("cp_engine_mark_signup_reviewed", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_mark_signup_reviewed");
     BEGIN(); status = cp_engine_mark_signup_reviewed(NULL, "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_mark_signup_reviewed");
     /* cp_engine_merge_patients */
     BEGIN(); status = cp_engine_merge_patients(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_merge_patients", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -562,6 +637,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_merge_patients(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_merge_patients", "merge", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_merge_patients(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_merge_patients", "merge", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_merge_patients(engine, "x", huge, 0, &out_text, &error); END("cp_engine_merge_patients", "merge", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_merge_patients");
     BEGIN(); status = cp_engine_merge_patients(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_merge_patients");
     /* cp_engine_reconfigure */
     BEGIN(); status = cp_engine_reconfigure(NULL, "{}", 0, &out_text, &error); END("cp_engine_reconfigure", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -569,6 +645,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_reconfigure(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_reconfigure", "config_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_reconfigure(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_reconfigure", "config_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_reconfigure(engine, huge, 0, &out_text, &error); END("cp_engine_reconfigure", "config_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_reconfigure");
     BEGIN(); status = cp_engine_reconfigure(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_reconfigure");
     /* cp_engine_put_closure */
     BEGIN(); status = cp_engine_put_closure(NULL, "{}", 0, &out_text, &error); END("cp_engine_put_closure", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -576,6 +653,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_put_closure(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_put_closure", "closure_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_put_closure(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_put_closure", "closure_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_put_closure(engine, huge, 0, &out_text, &error); END("cp_engine_put_closure", "closure_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_put_closure");
     BEGIN(); status = cp_engine_put_closure(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_put_closure");
     /* cp_engine_remove_closure */
     BEGIN(); status = cp_engine_remove_closure(NULL, "x", 0, &out_text, &error); END("cp_engine_remove_closure", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -583,6 +661,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_remove_closure(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_remove_closure", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_remove_closure(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_remove_closure", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_remove_closure(engine, huge, 0, &out_text, &error); END("cp_engine_remove_closure", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_remove_closure");
     BEGIN(); status = cp_engine_remove_closure(NULL, "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_remove_closure");
     /* cp_engine_search_slots */
     BEGIN(); status = cp_engine_search_slots(NULL, "{}", 0, &out_slots, &error); END("cp_engine_search_slots", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -591,6 +670,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_search_slots(engine, TRUNCATED_JSON, 0, &out_slots, &error); END("cp_engine_search_slots", "query_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
     BEGIN(); status = cp_engine_search_slots(engine, huge, 0, &out_slots, &error); END("cp_engine_search_slots", "query_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_search_slots(engine, "{}", 0, NULL, &error); END("cp_engine_search_slots", "out_slots", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_search_slots");
     BEGIN(); status = cp_engine_search_slots(NULL, "{}", 0, &out_slots, NULL); END_NO_ERROR("cp_engine_search_slots");
     expect_count(80);
 }

@@ -1244,9 +1244,10 @@ static int journal_replay(Run *run) {
         const char *label = run->initial_label[i];
         cJSON *parsed = cJSON_Parse(run->initial[i]);
         const cJSON *seq = get(parsed, "seq");
-        uint64_t from = cJSON_IsNumber(seq) ? (uint64_t)seq->valuedouble : 0;
+        int has_seq = cJSON_IsNumber(seq);
+        uint64_t from = has_seq ? (uint64_t)seq->valuedouble : 0;
         cJSON_Delete(parsed);
-        if (!cJSON_IsNumber(seq)) {
+        if (!has_seq) {
             ok = fail("the %s snapshot has no `seq`", label);
             break;
         }
