@@ -39,7 +39,10 @@ fn functions(header: &str) -> Vec<Function> {
     let mut rest = header;
     while let Some(at) = rest.find("\ncp_status cp_") {
         let decl_start = at + "\ncp_status ".len();
-        let end = rest[decl_start..].find(");").map(|e| decl_start + e).unwrap_or(rest.len());
+        let end = rest[decl_start..]
+            .find(");")
+            .map(|e| decl_start + e)
+            .unwrap_or(rest.len());
         let decl = &rest[decl_start..end];
         let open = decl.find('(').unwrap_or(0);
         let name = decl[..open].trim().to_owned();
@@ -89,7 +92,13 @@ fn call(f: &Function, replace: usize, with: &str) -> String {
         .params
         .iter()
         .enumerate()
-        .map(|(i, p)| if i == replace { with.to_owned() } else { valid(p) })
+        .map(|(i, p)| {
+            if i == replace {
+                with.to_owned()
+            } else {
+                valid(p)
+            }
+        })
         .collect();
     format!("{}({})", f.name, args.join(", "))
 }
@@ -116,7 +125,9 @@ fn generate() -> String {
             let expect = |value: &str, kind: &str, must: bool| {
                 let status = match (must, kind) {
                     (false, _) => "-1",
-                    (true, "truncated JSON") if DOCUMENTED_INVALID_CONFIG.contains(&f.name.as_str()) => {
+                    (true, "truncated JSON")
+                        if DOCUMENTED_INVALID_CONFIG.contains(&f.name.as_str()) =>
+                    {
                         "CP_STATUS_INVALID_CONFIG"
                     }
                     _ => "CP_STATUS_INVALID_INPUT",
@@ -140,7 +151,9 @@ fn generate() -> String {
                 }
                 "struct cp_error **" | "int64_t" | "uint64_t" => {}
                 // Mutating operations accept a NULL `out_json` (outcome discarded).
-                "char **" if f.params.iter().any(|q| q.name == "out_json") && !header_requires_out(&f) => {}
+                "char **"
+                    if f.params.iter().any(|q| q.name == "out_json")
+                        && !header_requires_out(&f) => {}
                 _ => c.push_str(&expect("NULL", "NULL", true)),
             }
         }
@@ -148,7 +161,10 @@ fn generate() -> String {
         // would persist until here).
         writeln!(c, "    check_unchanged(engine, \"{}\");", f.name).ok();
         // A NULL `error` is always allowed: the status alone reports the failure.
-        let engine_at = f.params.iter().position(|p| p.ty == "const struct cp_engine *");
+        let engine_at = f
+            .params
+            .iter()
+            .position(|p| p.ty == "const struct cp_engine *");
         if let Some(at) = engine_at {
             writeln!(
                 c,
@@ -167,8 +183,11 @@ fn generate() -> String {
 /// generated checks follow the header: a function whose doc says "NULL (outcome
 /// discarded)" accepts it.
 fn header_requires_out(f: &Function) -> bool {
-    let header = std::fs::read_to_string(root().join("../include/clinic_portal.h")).unwrap_or_default();
-    let at = header.find(&format!("\ncp_status {}(", f.name)).unwrap_or(0);
+    let header =
+        std::fs::read_to_string(root().join("../include/clinic_portal.h")).unwrap_or_default();
+    let at = header
+        .find(&format!("\ncp_status {}(", f.name))
+        .unwrap_or(0);
     let doc_start = header[..at].rfind("\n\n").unwrap_or(0);
     !header[doc_start..at].contains("NULL (outcome discarded)")
 }
@@ -190,7 +209,8 @@ fn generated_bad_input_test_is_fresh() {
 
 #[test]
 fn every_status_function_is_covered() {
-    let header = std::fs::read_to_string(root().join("../include/clinic_portal.h")).unwrap_or_default();
+    let header =
+        std::fs::read_to_string(root().join("../include/clinic_portal.h")).unwrap_or_default();
     let declared = header.matches("\ncp_status cp_").count();
     // Every one but `cp_error_code`, an accessor.
     assert_eq!(functions(&header).len() + 1, declared);
