@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use cp_core::SlotQuery;
 
@@ -60,58 +61,97 @@ struct OwnedSlots {
     remaining: Vec<u32>,
 }
 
-/// The id strings of one answer, each stored once.
-struct Names<'a> {
-    owned: Vec<CString>,
-    index: HashMap<&'a str, *const c_char>,
+/// Hashes a pointer address (already unique) with one multiplication.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
-impl<'a> Names<'a> {
-    fn get(&mut self, id: &'a str) -> *const c_char {
-        if let Some(p) = self.index.get(id) {
-            return *p;
+/// The id strings of one answer as C strings, each made once. Ids are looked up by the
+/// address of the engine's own string (no hashing of the text), after a check of the last
+/// id of the same kind (consecutive slots mostly share their clinic and practitioner); the
+/// same id reached through another address just gets a second, equal copy.
+struct Names {
+    owned: Vec<CString>,
+    index: HashMap<usize, *const c_char, BuildHasherDefault<AddressHasher>>,
+}
+
+/// The last id looked up for one kind (clinic or practitioner): its address and C string.
+type LastHit = (usize, *const c_char);
+
+impl Names {
+    fn get(&mut self, id: &str, last: &mut LastHit) -> *const c_char {
+        let key = id.as_ptr() as usize;
+        if last.0 == key && !last.1.is_null() {
+            return last.1;
         }
-        let owned = CString::new(id).unwrap_or_default();
-        // The heap buffer of a CString does not move when the CString is moved.
-        let p = owned.as_ptr();
-        self.owned.push(owned);
-        self.index.insert(id, p);
+        let owned = &mut self.owned;
+        let p = *self.index.entry(key).or_insert_with(|| {
+            let text = CString::new(id).unwrap_or_default();
+            // The heap buffer of a CString does not move when the CString is moved.
+            let p = text.as_ptr();
+            owned.push(text);
+            p
+        });
+        *last = (key, p);
         p
     }
 }
 
 fn build(slots: &cp_core::Slots) -> Box<OwnedSlots> {
+    let n = slots.len();
     let mut names = Names {
         owned: Vec::new(),
-        index: HashMap::new(),
+        index: HashMap::default(),
     };
-    let candidates_total: usize = slots.iter().map(|s| s.practitioners().len()).sum();
-    let mut practitioners = Vec::with_capacity(candidates_total);
-    let mut remaining = Vec::with_capacity(candidates_total);
-    let mut spans = Vec::with_capacity(slots.len());
+    let (mut last_clinic, mut last_practitioner): (LastHit, LastHit) =
+        ((0, std::ptr::null()), (0, std::ptr::null()));
+    let mut practitioners = Vec::with_capacity(n);
+    let mut remaining = Vec::with_capacity(n);
+    let mut items = Vec::with_capacity(n);
     for slot in slots.iter() {
         let first = practitioners.len();
         for candidate in slot.practitioners() {
-            practitioners.push(names.get(candidate.practitioner));
+            practitioners.push(names.get(candidate.practitioner, &mut last_practitioner));
             remaining.push(candidate.remaining_capacity);
         }
-        spans.push((first, practitioners.len() - first, names.get(slot.clinic())));
-    }
-    let items: Vec<cp_slot> = slots
-        .iter()
-        .zip(&spans)
-        .map(|(slot, &(first, count, clinic))| cp_slot {
+        items.push(cp_slot {
             start_unix: slot.start_unix(),
             end_unix: slot.end_unix(),
             utc_offset_seconds: slot.utc_offset_seconds(),
             remaining_capacity: slot.remaining_capacity(),
-            clinic,
-            // SAFETY: `first + count <= len`; the vectors are never resized afterwards.
-            practitioners: unsafe { practitioners.as_ptr().add(first) },
-            practitioner_count: count,
-            practitioner_remaining: unsafe { remaining.as_ptr().add(first) },
-        })
-        .collect();
+            clinic: names.get(slot.clinic(), &mut last_clinic),
+            practitioners: std::ptr::null(),
+            practitioner_count: practitioners.len() - first,
+            practitioner_remaining: std::ptr::null(),
+        });
+    }
+    // The practitioner pointers are set once the vectors are complete (they may reallocate
+    // while growing); each slot's practitioners follow the previous slot's.
+    let mut first = 0;
+    for item in &mut items {
+        // SAFETY: `first + practitioner_count <= len` of both vectors, which are never
+        // resized afterwards (they move into the owner, their buffers do not).
+        unsafe {
+            item.practitioners = practitioners.as_ptr().add(first);
+            item.practitioner_remaining = remaining.as_ptr().add(first);
+        }
+        first += item.practitioner_count;
+    }
     let mut owned = Box::new(OwnedSlots {
         public: cp_slots {
             items: std::ptr::null(),

@@ -88,3 +88,20 @@ fn every_error_code_has_a_status_of_the_same_name_and_number() {
         Some(statuses.len() as u32 - 1)
     );
 }
+
+/// A panic must unwind to the wrapper (which turns it into `CP_STATUS_INTERNAL`): no
+/// profile of the workspace may abort on panic.
+#[test]
+fn no_profile_aborts_on_panic() {
+    for manifest in ["../Cargo.toml", "Cargo.toml"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(manifest);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            !squeezed.contains("panic=\"abort\"") && !squeezed.contains("panic='abort'"),
+            "{} sets panic = \"abort\"",
+            path.display()
+        );
+    }
+}
