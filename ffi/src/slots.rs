@@ -94,6 +94,7 @@ struct Names {
 type LastHit = (usize, *const c_char);
 
 impl Names {
+    #[inline]
     fn get(&mut self, id: &str, last: &mut LastHit) -> *const c_char {
         let key = id.as_ptr() as usize;
         if last.0 == key && !last.1.is_null() {

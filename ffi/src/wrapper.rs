@@ -512,7 +512,7 @@ pub unsafe extern "C" fn cp_error_free(error: *mut cp_error) {
 pub extern "C" fn cp_status_name(status: u32) -> *const c_char {
     ffi_infallible(c"unknown".as_ptr(), || match status {
         0 => c"ok".as_ptr(),
-        n => ErrorCode::from_number(n).map_or(c"unknown".as_ptr(), |code| static_name(code)),
+        n => ErrorCode::from_number(n).map_or(c"unknown".as_ptr(), static_name),
     })
 }
 
