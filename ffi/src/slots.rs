@@ -94,12 +94,18 @@ struct Names {
 type LastHit = (usize, *const c_char);
 
 impl Names {
-    #[inline]
+    #[inline(always)]
     fn get(&mut self, id: &str, last: &mut LastHit) -> *const c_char {
         let key = id.as_ptr() as usize;
-        if last.0 == key && !last.1.is_null() {
+        if last.0 == key {
             return last.1;
         }
+        self.miss(id, key, last)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn miss(&mut self, id: &str, key: usize, last: &mut LastHit) -> *const c_char {
         let owned = &mut self.owned;
         let p = *self.index.entry(key).or_insert_with(|| {
             let text = CString::new(id).unwrap_or_default();
