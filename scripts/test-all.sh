@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of clinic-portal from a fresh clone: formatting, lints, the Rust suites
 # (unit, integration, shared vectors, doc tests including the README quickstart), and a
-# build of every benchmark so they cannot rot. Later bindings add their suites here.
+# build of every benchmark so they cannot rot, then the C/C++, Python and Node suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,9 @@ cargo test --workspace --locked --benches --no-run
 
 step "rustdoc (broken or private links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -p clinic-portal --quiet
+
+step "C ABI: header, C/C++ examples, C suite, sanitizers, valgrind (scripts/test-c.sh)"
+bash scripts/test-c.sh
 
 step "Python package (scripts/test-python.sh)"
 scripts/test-python.sh
