@@ -27,8 +27,9 @@ use crate::journal::Delta;
 use crate::outbox::{NotificationData, NotificationKind, Recipients};
 use crate::{Engine, Error, ErrorCode, Result};
 
-/// A portal invitation. Its `Debug` does not show the token digest.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+/// A portal invitation. Its `Debug` does not show the token digest, and neither does its
+/// JSON: only snapshots and the journal store the digest.
+#[derive(Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invitation {
     /// Invitation id (the caller's, or generated `inv-N`).
@@ -67,6 +68,61 @@ impl fmt::Debug for Invitation {
             .field("accepted_by", &self.accepted_by)
             .finish()
     }
+}
+
+/// An invitation as snapshots and the journal store it: with its token digest.
+pub(crate) struct StoredInvitation<'a>(pub(crate) &'a Invitation);
+
+impl Invitation {
+    fn write<S: serde::Serializer>(
+        &self,
+        s: S,
+        digest: bool,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Invitation", 8 + usize::from(digest))?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("patient", &self.patient)?;
+        st.serialize_field("relationship", &self.relationship)?;
+        st.serialize_field("email", &self.email)?;
+        if digest {
+            st.serialize_field("token_digest", &self.token_digest)?;
+        }
+        st.serialize_field("created_at", &self.created_at)?;
+        st.serialize_field("expires_at", &self.expires_at)?;
+        st.serialize_field("accepted_at", &self.accepted_at)?;
+        st.serialize_field("accepted_by", &self.accepted_by)?;
+        st.end()
+    }
+}
+
+/// Without the token digest.
+impl Serialize for Invitation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.write(s, false)
+    }
+}
+
+impl Serialize for StoredInvitation<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.write(s, true)
+    }
+}
+
+/// `serialize_with` for an owned invitation in storage.
+pub(crate) fn serialize_stored<S: serde::Serializer>(
+    i: &Invitation,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    StoredInvitation(i).serialize(s)
+}
+
+/// `serialize_with` for a list of invitations in storage.
+pub(crate) fn serialize_stored_list<S: serde::Serializer>(
+    list: &[&Invitation],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(list.iter().map(|i| StoredInvitation(i)))
 }
 
 impl Invitation {

@@ -139,7 +139,8 @@ pub enum Delta {
     },
     /// An invitation added or replaced (token digest only).
     PutInvitation {
-        /// The invitation.
+        /// The invitation, with its token digest.
+        #[serde(serialize_with = "crate::invitation::serialize_stored")]
         invitation: Invitation,
     },
     /// An invitation deleted.
@@ -247,6 +248,7 @@ struct SnapshotRef<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     account_links: Vec<&'a AccountLink>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::invitation::serialize_stored_list")]
     invitations: Vec<&'a Invitation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     password_resets: Vec<&'a ResetToken>,
