@@ -451,7 +451,7 @@ export type Delta = ({
   /** Patient id. */
   patient: string
 }) | ({
-  /** The invitation. */
+  /** The invitation, with its token digest. */
   invitation: StoredInvitation
   op: "put_invitation"
 }) | ({
@@ -1544,7 +1544,8 @@ export interface StoredAccount {
   username: string
 }
 
-/** A portal invitation. Its `Debug` does not show the token digest. */
+/** A portal invitation. Its `Debug` does not show the token digest, and neither does its
+ * JSON: only snapshots and the journal store the digest. */
 export interface StoredInvitation {
   /** When it was accepted (it is then used up). */
   accepted_at?: Instant | null
