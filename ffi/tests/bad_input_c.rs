@@ -7,8 +7,10 @@
 //! the sanitizers and valgrind). This test keeps the committed file equal to what the
 //! header gives; `CP_BLESS=1` rewrites it.
 
+mod common;
+use common::{assert_fresh, root};
+
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 /// String arguments for which NULL is allowed (documented in the header).
 const NULL_ALLOWED: &[(&str, &str)] = &[
@@ -28,10 +30,6 @@ struct Param {
 struct Function {
     name: String,
     params: Vec<Param>,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn functions(header: &str) -> Vec<Function> {
@@ -196,15 +194,7 @@ fn header_requires_out(f: &Function) -> bool {
 fn generated_bad_input_test_is_fresh() {
     let path = root().join("tests/c/bad_input.c");
     let generated = generate();
-    if std::env::var_os("CP_BLESS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "ffi/tests/c/bad_input.c is stale: run `CP_BLESS=1 cargo test -p clinic-portal-ffi --test bad_input_c`"
-    );
+    assert_fresh(&path, &generated, "bad_input_c");
 }
 
 #[test]

@@ -1,11 +1,8 @@
 //! The committed header `include/clinic_portal.h` is exactly what cbindgen generates from
 //! the sources, and documents every function. `CP_BLESS=1` rewrites it.
 
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{assert_fresh, root};
 
 fn generate() -> String {
     let crate_dir = root();
@@ -25,15 +22,7 @@ fn generate() -> String {
 fn header_is_fresh() {
     let path = root().join("../include/clinic_portal.h");
     let generated = generate();
-    if std::env::var_os("CP_BLESS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "include/clinic_portal.h is stale: run `CP_BLESS=1 cargo test -p clinic-portal-ffi --test header`"
-    );
+    assert_fresh(&path, &generated, "header");
 }
 
 /// Every function declaration is preceded by a comment that says what the function does
