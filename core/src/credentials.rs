@@ -204,6 +204,10 @@ fn is_invisible(c: char) -> bool {
 /// TR #39 (one script, or Latin with Han and kana or hangul). ASCII punctuation is left out:
 /// it is common to every script.
 fn check_one_script(part: &str, what: &str) -> Result<()> {
+    // Visible ASCII alone is the most restrictive level there is (TR #39 "ASCII-only").
+    if part.bytes().all(|b| b.is_ascii_graphic()) {
+        return Ok(());
+    }
     let letters: String = part.chars().filter(|c| !c.is_ascii_punctuation()).collect();
     if letters.as_str().detect_restriction_level() <= RestrictionLevel::HighlyRestrictive {
         Ok(())
@@ -227,6 +231,9 @@ fn ascii_domain(domain: &str) -> Result<String> {
             "the domain `{domain}` is not a valid domain name (IDNA, UTS #46)"
         ))
     };
+    if plain_ascii_domain(domain) {
+        return Ok(domain.to_owned());
+    }
     let ascii = idna::uts46::Uts46::new()
         .to_ascii(
             domain.as_bytes(),
@@ -247,11 +254,35 @@ fn ascii_domain(domain: &str) -> Result<String> {
     Ok(ascii)
 }
 
+/// Whether `domain` is a host name that UTS #46 (with the options of [`ascii_domain`])
+/// maps to itself and accepts: lower-case ASCII letters, digits and hyphens in labels of 1
+/// to 63 characters, at most 253 in all, no punycode (`xn--`) label and no root dot. Such
+/// a domain is its own ASCII and Unicode form and a single script (a test compares this
+/// shortcut with the full processing).
+fn plain_ascii_domain(domain: &str) -> bool {
+    domain.len() <= 253
+        && domain.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with("xn--")
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
 /// The look-alike skeleton of a normalised username: the Unicode TR #39 confusable
 /// skeleton of its NFKC, lower-cased form (with an IDNA domain shown in Unicode),
 /// lower-cased again. Two usernames with the same skeleton are the same account as far as
 /// uniqueness is concerned.
 pub fn username_skeleton(username: &str) -> String {
+    if let Some(fast) = ascii_skeleton(username) {
+        return fast;
+    }
+    slow_skeleton(username)
+}
+
+/// [`username_skeleton`] computed in full: IDNA, NFKC, lower case, TR #39 skeleton.
+fn slow_skeleton(username: &str) -> String {
     let shown = match username.rfind('@') {
         Some(at) if username[at + 1..].contains("xn--") => {
             let (unicode, _) = idna::domain_to_unicode(&username[at + 1..]);
@@ -261,6 +292,39 @@ pub fn username_skeleton(username: &str) -> String {
     };
     let lowered: String = shown.nfkc().collect::<String>().to_lowercase();
     skeleton(&lowered).collect::<String>().to_lowercase()
+}
+
+/// The skeleton of each ASCII character, when it can be concatenated: the TR #39 skeleton
+/// of the lower-cased character, kept only if every character of it is a starter
+/// (canonical combining class 0), so that the final NFD of the skeleton algorithm cannot
+/// reorder anything across the boundary with its neighbours.
+fn ascii_skeleton_table() -> &'static [Option<String>; 128] {
+    static TABLE: OnceLock<[Option<String>; 128]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|i| {
+            let c = char::from(u8::try_from(i).unwrap_or(0)).to_ascii_lowercase();
+            let one: String = skeleton(c.encode_utf8(&mut [0; 4])).collect();
+            one.chars()
+                .all(|k| unicode_normalization::char::canonical_combining_class(k) == 0)
+                .then_some(one)
+        })
+    })
+}
+
+/// [`username_skeleton`] of a plain-ASCII username without a punycode (`xn--`) domain,
+/// from a table of per-character skeletons, or `None` when the full computation is needed.
+/// NFKC of ASCII is the identity and the skeleton maps characters one by one, so the two
+/// agree (a test compares them).
+fn ascii_skeleton(username: &str) -> Option<String> {
+    if !username.is_ascii() || username.contains("xn--") {
+        return None;
+    }
+    let table = ascii_skeleton_table();
+    let mut out = String::with_capacity(username.len() + 8);
+    for b in username.bytes() {
+        out.push_str(table[usize::from(b)].as_deref()?);
+    }
+    Some(out.to_lowercase())
 }
 
 /// Whether a normalised username is an e-mail address: one `@`, a non-empty local part,
@@ -741,5 +805,77 @@ mod tests {
             digest_hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// The full UTS #46 processing of [`ascii_domain`], without its shortcut.
+    fn slow_ascii_domain(domain: &str) -> Option<String> {
+        let ascii = idna::uts46::Uts46::new()
+            .to_ascii(
+                domain.as_bytes(),
+                idna::uts46::AsciiDenyList::STD3,
+                idna::uts46::Hyphens::Allow,
+                idna::uts46::DnsLength::VerifyAllowRootDot,
+            )
+            .ok()?;
+        let ascii = ascii.strip_suffix('.').unwrap_or(&ascii).to_owned();
+        let (unicode, checked) = idna::domain_to_unicode(&ascii);
+        checked.ok()?;
+        let one_script = unicode.split('.').all(|label| {
+            let letters: String = label
+                .chars()
+                .filter(|c| !c.is_ascii_punctuation())
+                .collect();
+            letters.as_str().detect_restriction_level() <= RestrictionLevel::HighlyRestrictive
+        });
+        (!ascii.is_empty() && one_script).then_some(ascii)
+    }
+
+    #[test]
+    fn every_ascii_character_has_a_concatenable_skeleton_or_takes_the_full_path() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let text = format!("a{c}b");
+            assert_eq!(
+                username_skeleton(&text),
+                slow_skeleton(&text),
+                "skeleton of {text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_skeleton_agrees_with_the_full_computation(
+            text in "[a-zA-Z0-9._%+@|`'\"!#$&*=?^{}~ /\\-]{0,40}"
+        ) {
+            if let Some(fast) = ascii_skeleton(&text) {
+                proptest::prop_assert_eq!(fast, slow_skeleton(&text));
+            }
+        }
+
+        #[test]
+        fn plain_ascii_domains_are_their_own_idna_form(
+            domain in "(xn--)?[a-z0-9-]{0,8}(\\.[a-zA-Z0-9_-]{0,8}){0,3}\\.?",
+            long in 0usize..3,
+        ) {
+            let domain = match long {
+                0 => domain,
+                1 => format!("{}.{domain}", "a".repeat(63)),
+                _ => format!("{}.{domain}", ["b".repeat(62), "c".repeat(63)].join(".").repeat(2)),
+            };
+            if plain_ascii_domain(&domain) {
+                proptest::prop_assert_eq!(Some(domain.clone()), slow_ascii_domain(&domain));
+            }
+            // With or without the shortcut, the public function agrees with UTS #46.
+            proptest::prop_assert_eq!(ascii_domain(&domain).ok().filter(|d| !d.is_empty()), slow_ascii_domain(&domain));
+        }
+
+        #[test]
+        fn visible_ascii_parts_are_single_script(part in "[!-~]{0,30}") {
+            let letters: String = part.chars().filter(|c| !c.is_ascii_punctuation()).collect();
+            proptest::prop_assert!(
+                letters.as_str().detect_restriction_level() <= RestrictionLevel::HighlyRestrictive
+            );
+        }
     }
 }
