@@ -107,7 +107,11 @@ pub fn normalize_username(raw: &str) -> Result<String> {
     if raw.len() > MAX_USERNAME_CHARS * 4 {
         return Err(username_too_long());
     }
-    let trimmed: String = raw.trim().nfc().collect();
+    // NFC leaves ASCII as it is.
+    let trimmed: String = match raw.trim() {
+        ascii if ascii.is_ascii() => ascii.to_owned(),
+        other => other.nfc().collect(),
+    };
     if trimmed.is_empty() {
         return Err(Error::invalid_input("a username must not be empty"));
     }
