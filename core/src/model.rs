@@ -86,8 +86,10 @@ pub struct Appointment {
     #[serde(default)]
     pub patient: Option<String>,
     /// Start instant.
+    #[serde(deserialize_with = "instant::deserialize")]
     pub start: DateTime<Utc>,
     /// End instant (after `start`).
+    #[serde(deserialize_with = "instant::deserialize")]
     pub end: DateTime<Utc>,
     /// Status.
     pub status: AppointmentStatus,
@@ -220,5 +222,134 @@ impl Appointment {
     pub fn source(mut self, source: Source) -> Appointment {
         self.source = source;
         self
+    }
+}
+
+/// Reading RFC 3339 instants from JSON exactly as chrono's serde support does, with a
+/// shortcut for the form the engine writes itself (`YYYY-MM-DDTHH:MM:SS` then `Z` or
+/// `±HH:MM`), which is most of what a snapshot holds.
+pub(crate) mod instant {
+    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+    use serde::de::{self, Deserializer, Visitor};
+
+    /// Deserialises a `DateTime<Utc>` like chrono's own `Deserialize`.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        d.deserialize_str(InstantVisitor)
+    }
+
+    struct InstantVisitor;
+
+    impl Visitor<'_> for InstantVisitor {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an RFC 3339 formatted date and time string")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+            parse(value).map_err(E::custom)
+        }
+    }
+
+    /// [`fast`], or chrono's relaxed RFC 3339 parser (the one its serde support uses).
+    pub(crate) fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        match fast(text) {
+            Some(t) => Ok(t),
+            None => text
+                .parse::<DateTime<FixedOffset>>()
+                .map(|t| t.with_timezone(&Utc)),
+        }
+    }
+
+    /// The strict `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)` form, or `None` for anything else
+    /// (including leap seconds and fractions), which then takes chrono's parser.
+    pub(crate) fn fast(text: &str) -> Option<DateTime<Utc>> {
+        let b = text.as_bytes();
+        if !(b.len() == 20 || b.len() == 25) {
+            return None;
+        }
+        let num = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let offset_seconds = match (b.len(), b[19]) {
+            (20, b'Z') => 0,
+            (25, sign @ (b'+' | b'-')) if b[22] == b':' => {
+                let (h, m) = (num(20..22)?, num(23..25)?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let s = i32::try_from(h * 3600 + m * 60).ok()?;
+                if sign == b'-' {
+                    -s
+                } else {
+                    s
+                }
+            }
+            _ => return None,
+        };
+        let year = i32::try_from(num(0..4)?).ok()?;
+        let date = NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)?;
+        let (h, m, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if s > 59 {
+            return None;
+        }
+        let local = date.and_hms_opt(h, m, s)?;
+        let offset = FixedOffset::east_opt(offset_seconds)?;
+        local
+            .and_local_timezone(offset)
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::instant::{fast, parse};
+    use chrono::{DateTime, FixedOffset, Utc};
+
+    fn chrono(text: &str) -> Option<DateTime<Utc>> {
+        text.parse::<DateTime<FixedOffset>>()
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn the_engine_form_takes_the_shortcut_and_agrees_with_chrono() {
+        for text in [
+            "2027-02-01T09:00:00-05:00",
+            "2027-03-14T07:00:00Z",
+            "2000-02-29T23:59:59+14:00",
+            "1970-01-01T00:00:00+00:00",
+        ] {
+            assert_eq!(fast(text), chrono(text), "{text}");
+            assert!(fast(text).is_some(), "{text}");
+        }
+        for text in [
+            "2027-02-30T09:00:00Z",
+            "2027-02-01 09:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2027-02-01T09:00:00.5Z",
+            "2027-02-01t09:00:00z",
+        ] {
+            assert!(fast(text).is_none(), "{text}");
+            assert_eq!(parse(text).ok(), chrono(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shortcut_and_chrono_agree(
+            text in "[0-9]{4}-[0-1][0-9]-[0-3][0-9][T t][0-2][0-9]:[0-6][0-9]:[0-6][0-9](Z|z|[+-][0-2][0-9]:[0-6][0-9]|\\.[0-9]{1,3}Z)"
+        ) {
+            if let Some(t) = fast(&text) {
+                proptest::prop_assert_eq!(Some(t), chrono(&text));
+            }
+            proptest::prop_assert_eq!(parse(&text).ok(), chrono(&text));
+        }
     }
 }
