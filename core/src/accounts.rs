@@ -815,7 +815,6 @@ impl Engine {
             .filter_map(|l| state.patient_appointments.get(&l.patient))
             .flatten()
             .filter_map(|id| state.appointments.get(id))
-            .cloned()
             .collect();
         out.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
         Ok(out)

@@ -1352,7 +1352,6 @@ impl Engine {
         let old = state
             .appointments
             .get(&request.appointment)
-            .cloned()
             .ok_or_else(|| Error::not_found("appointment", &request.appointment))?;
         if old.status != AppointmentStatus::Pending {
             return Err(Error::new(
@@ -1761,7 +1760,6 @@ fn occupying_appointment(state: &State, id: &str, verb: &str) -> Result<Appointm
     let old = state
         .appointments
         .get(id)
-        .cloned()
         .ok_or_else(|| Error::not_found("appointment", id))?;
     if !old.status.occupies() {
         return Err(Error::new(

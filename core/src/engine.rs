@@ -1,8 +1,6 @@
 //! The engine: one per practice, shared across threads (docs/persistence.md).
 
-use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
@@ -15,12 +13,14 @@ use crate::explain::{self, Explanation, ServiceReport};
 use crate::invitation::Invitation;
 use crate::journal::{Change, Delta};
 use crate::merge::MergeRecord;
-use crate::model::{Appointment, Patient};
+use crate::model::{Appointment, AppointmentStatus, Patient};
 use crate::occupancy::{Occupied, Timeline};
 use crate::outbox::Notification;
 use crate::practice::{self, Practice};
 use crate::program::Registration;
 use crate::signup::Signup;
+pub(crate) use crate::stored::Appointments;
+use crate::stored::Parts;
 use crate::validate::Diagnostic;
 use crate::{Error, ErrorCode, Result};
 
@@ -64,75 +64,70 @@ impl Occupancy {
     }
 }
 
-/// Appointments by id, each stored once: boxed (the table holds a pointer per entry, not
-/// the whole appointment) and keyed by its own `id` (no second copy of the id as a key).
-#[derive(Debug, Default)]
-pub(crate) struct Appointments(HashSet<ById>);
-
-/// An appointment that hashes and compares as its id.
-#[derive(Debug)]
-struct ById(Box<Appointment>);
-
-impl Borrow<str> for ById {
-    fn borrow(&self) -> &str {
-        &self.0.id
-    }
+/// The span an appointment occupies (its service's buffers included), if it occupies.
+pub(crate) fn occupied_span(practice: &Practice, a: &Appointment) -> Option<(i64, i64)> {
+    let (start, end) = (a.start.timestamp(), a.end.timestamp());
+    span(practice, a.status, a.service.as_deref(), start, end)
 }
 
-impl Hash for ById {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // As `str` hashes, so that lookups by `&str` find it (`Borrow<str>`).
-        self.0.id.as_str().hash(state);
+fn span(
+    practice: &Practice,
+    status: AppointmentStatus,
+    service: Option<&str>,
+    start: i64,
+    end: i64,
+) -> Option<(i64, i64)> {
+    if !status.occupies() {
+        return None;
     }
+    Some(match service.and_then(|s| practice.service_ix.get(s)) {
+        Some(&si) => availability::occupied_span(&practice.services[si], start, end),
+        None => (start, end),
+    })
 }
 
-impl PartialEq for ById {
-    fn eq(&self, other: &ById) -> bool {
-        self.0.id == other.0.id
-    }
+/// What an appointment occupies (its service's buffers included), if it occupies.
+fn occupied(practice: &Practice, a: &Parts<'_>, id: Arc<str>) -> Option<Occupied> {
+    let (start, end) = span(practice, a.status, a.service, a.start, a.end)?;
+    Some(Occupied {
+        start,
+        end,
+        id,
+        expires: None,
+    })
 }
 
-impl Eq for ById {}
-
-impl Appointments {
-    pub(crate) fn get(&self, id: &str) -> Option<&Appointment> {
-        self.0.get(id).map(|a| &*a.0)
+/// Adds one appointment to its practitioner's timeline (`unsorted`: pushed, for a bulk
+/// load that sorts afterwards) and to its patient's set, both sharing the stored id.
+fn index_one(
+    practice: &Practice,
+    occupancy: &mut Occupancy,
+    patient_appointments: &mut HashMap<String, BTreeSet<Arc<str>>>,
+    a: &Parts<'_>,
+    unsorted: bool,
+) {
+    if let Some(pat) = a.patient {
+        match patient_appointments.get_mut(pat) {
+            Some(set) => {
+                set.insert(Arc::clone(a.id));
+            }
+            None => {
+                patient_appointments.insert(pat.to_owned(), BTreeSet::from([Arc::clone(a.id)]));
+            }
+        }
     }
-
-    pub(crate) fn contains_key(&self, id: &str) -> bool {
-        self.0.contains(id)
-    }
-
-    /// Adds or replaces (by id) an appointment; returns the one replaced.
-    pub(crate) fn insert(&mut self, appointment: Appointment) -> Option<Appointment> {
-        self.0
-            .replace(ById(Box::new(appointment)))
-            .map(|old| *old.0)
-    }
-
-    /// [`Appointments::insert`] of an appointment already boxed; returns the one replaced.
-    pub(crate) fn insert_boxed(
-        &mut self,
-        appointment: Box<Appointment>,
-    ) -> Option<Box<Appointment>> {
-        self.0.replace(ById(appointment)).map(|old| old.0)
-    }
-
-    pub(crate) fn remove(&mut self, id: &str) -> Option<Appointment> {
-        self.0.take(id).map(|old| *old.0)
-    }
-
-    /// In no particular order.
-    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &Appointment> + Clone {
-        self.0.iter().map(|a| &*a.0)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        self.0.reserve(additional);
+    let (Some(occ), Some(&p)) = (
+        occupied(practice, a, Arc::clone(a.id)),
+        practice.practitioner_ix.get(a.practitioner),
+    ) else {
+        return;
+    };
+    if let Some(t) = occupancy.timeline_mut(p) {
+        if unsorted {
+            t.push_unsorted(occ);
+        } else {
+            t.insert(occ);
+        }
     }
 }
 
@@ -160,7 +155,7 @@ pub(crate) struct State {
     pub(crate) appointments: Appointments,
     pub(crate) occupancy: Occupancy,
     /// Appointment ids per patient id (docs/booking.md, patient limits).
-    pub(crate) patient_appointments: HashMap<String, BTreeSet<String>>,
+    pub(crate) patient_appointments: HashMap<String, BTreeSet<Arc<str>>>,
     /// Portal details of appointments, by appointment id.
     pub(crate) bookings: BTreeMap<String, BookingDetails>,
     /// Holds by id; expired ones stay until purged but no longer occupy.
@@ -485,6 +480,13 @@ impl Engine {
             }
         }
         check_instant("appointment start", a.start)?;
+        if state.appointments.is_full() {
+            return Err(Error::invalid_input(format!(
+                "the engine holds appointments with {} distinct practitioner, clinic, service \
+                 and patient ids, the most it can",
+                crate::stored::MAX_NAMES
+            )));
+        }
         if a.end <= a.start {
             return Err(Error::invalid_input(format!(
                 "appointment `{}` ends before it starts",
@@ -500,79 +502,50 @@ impl Engine {
         Ok(p)
     }
 
-    /// What an appointment occupies (its service's buffers included), if it occupies.
-    pub(crate) fn occupied(&self, practice: &Practice, a: &Appointment) -> Option<Occupied> {
-        if !a.status.occupies() {
-            return None;
-        }
-        let (start, end) = (a.start.timestamp(), a.end.timestamp());
-        let (start, end) = match a.service.as_ref().and_then(|s| practice.service_ix.get(s)) {
-            Some(&si) => availability::occupied_span(&practice.services[si], start, end),
-            None => (start, end),
-        };
-        Some(Occupied {
-            start,
-            end,
-            id: Arc::from(a.id.as_str()),
-            expires: None,
-        })
-    }
-
-    pub(crate) fn index(&self, state: &mut State, a: &Appointment) {
-        if let (Some(occ), Some(&p)) = (
-            self.occupied(&state.practice, a),
-            state.practice.practitioner_ix.get(&a.practitioner),
-        ) {
-            if let Some(t) = state.occupancy.timeline_mut(p) {
-                t.insert(occ);
-            }
-        }
-        if let Some(pat) = &a.patient {
-            match state.patient_appointments.get_mut(pat) {
-                Some(set) => {
-                    set.insert(a.id.clone());
-                }
-                None => {
-                    state
-                        .patient_appointments
-                        .insert(pat.clone(), BTreeSet::from([a.id.clone()]));
-                }
-            }
-        }
-    }
-
-    /// Indexes appointments into empty timelines and patient sets at once (a restore):
-    /// each timeline is filled, then sorted once.
-    pub(crate) fn index_all_appointments<'a>(
+    /// What an appointment occupies (its service's buffers included), if it occupies; `id`
+    /// is the appointment's id as the timeline keeps it.
+    pub(crate) fn occupied(
         &self,
-        state: &mut State,
-        appointments: impl Iterator<Item = &'a Appointment>,
-    ) {
+        practice: &Practice,
+        a: &Appointment,
+        id: Arc<str>,
+    ) -> Option<Occupied> {
+        occupied(practice, &Parts::of(a, &id), id.clone())
+    }
+
+    /// Indexes a stored appointment: its practitioner's timeline and its patient's set.
+    pub(crate) fn index(&self, state: &mut State, a: &Appointment) {
+        let id = state
+            .appointments
+            .shared_id(&a.id)
+            .unwrap_or_else(|| Arc::from(a.id.as_str()));
         let State {
             practice,
             occupancy,
             patient_appointments,
             ..
         } = state;
-        for a in appointments {
-            if let (Some(occ), Some(&p)) = (
-                self.occupied(practice, a),
-                practice.practitioner_ix.get(&a.practitioner),
-            ) {
-                if let Some(t) = occupancy.timeline_mut(p) {
-                    t.push_unsorted(occ);
-                }
-            }
-            if let Some(pat) = &a.patient {
-                match patient_appointments.get_mut(pat) {
-                    Some(set) => {
-                        set.insert(a.id.clone());
-                    }
-                    None => {
-                        patient_appointments.insert(pat.clone(), BTreeSet::from([a.id.clone()]));
-                    }
-                }
-            }
+        index_one(
+            practice,
+            occupancy,
+            patient_appointments,
+            &Parts::of(a, &id),
+            false,
+        );
+    }
+
+    /// Indexes every stored appointment into empty timelines and patient sets at once (a
+    /// restore): each timeline is filled, then sorted once.
+    pub(crate) fn index_all_appointments(&self, state: &mut State) {
+        let State {
+            practice,
+            occupancy,
+            patient_appointments,
+            appointments,
+            ..
+        } = state;
+        for parts in appointments.parts() {
+            index_one(practice, occupancy, patient_appointments, &parts, true);
         }
         for t in &mut occupancy.timelines {
             t.sort();
@@ -580,8 +553,9 @@ impl Engine {
     }
 
     pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {
+        let id: Arc<str> = Arc::from(a.id.as_str());
         if let (Some(occ), Some(&p)) = (
-            self.occupied(&state.practice, a),
+            self.occupied(&state.practice, a, id),
             state.practice.practitioner_ix.get(&a.practitioner),
         ) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
@@ -590,7 +564,7 @@ impl Engine {
         }
         if let Some(pat) = &a.patient {
             if let Some(set) = state.patient_appointments.get_mut(pat) {
-                set.remove(&a.id);
+                set.remove(a.id.as_str());
                 if set.is_empty() {
                     state.patient_appointments.remove(pat);
                 }
@@ -668,7 +642,6 @@ impl Engine {
         let old = state
             .appointments
             .get(id)
-            .cloned()
             .ok_or_else(|| Error::not_found("appointment", id))?;
         self.commit(
             &mut state,
@@ -682,7 +655,6 @@ impl Engine {
         self.read()
             .appointments
             .get(id)
-            .cloned()
             .ok_or_else(|| Error::not_found("appointment", id))
     }
 

@@ -589,7 +589,7 @@ enum Step {
 
 /// The steps that undo `delta` on `state` as it is before the delta.
 fn record(state: &State, delta: &Delta, undo: &mut Vec<Step>) {
-    let get = |id: &str| state.appointments.get(id).cloned();
+    let get = |id: &str| state.appointments.get(id);
     match delta {
         Delta::PutPatient { patient } => undo.push(Step::Patient(
             patient.id.clone(),
@@ -736,8 +736,8 @@ fn rollback(engine: &Engine, state: &mut State, undo: Vec<Step>) {
                     engine.unindex(state, &current);
                 }
                 if let Some(old) = old {
+                    state.appointments.insert(&old);
                     engine.index(state, &old);
-                    state.appointments.insert(old);
                 }
             }
             Step::Booking(id, old) => put_back(&mut state.bookings, id, old),

@@ -30,6 +30,7 @@ use crate::outbox::Notification;
 use crate::practice::Practice;
 use crate::program::Registration;
 use crate::signup::Signup;
+use crate::stored::StoredRef;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// The snapshot format this engine writes, and the newest it reads.
@@ -200,10 +201,7 @@ pub(crate) struct Snapshot {
     next_notification: u64,
     config: Config,
     patients: Vec<Patient>,
-    /// Boxed as the engine keeps them: the boxes move into the appointment set as they
-    /// are, and growing this list while parsing moves pointers, not whole appointments.
-    #[allow(clippy::vec_box)]
-    appointments: Vec<Box<Appointment>>,
+    appointments: Vec<Appointment>,
     bookings: Vec<BookingDetails>,
     holds: Vec<Hold>,
     consents: std::collections::BTreeMap<String, ConsentRecord>,
@@ -235,7 +233,8 @@ struct SnapshotRef<'a> {
     next_notification: u64,
     config: &'a Config,
     patients: Vec<&'a Patient>,
-    appointments: Vec<&'a Appointment>,
+    #[schemars(with = "Vec<Appointment>")]
+    appointments: Vec<StoredRef<'a>>,
     bookings: Vec<&'a BookingDetails>,
     holds: Vec<&'a Hold>,
     consents: &'a std::collections::BTreeMap<String, ConsentRecord>,
@@ -422,7 +421,7 @@ impl Engine {
             if let Some(planning) = p.borrow_mut().as_mut() {
                 planning.undo.push(Undo::Appointment(
                     appointment.to_owned(),
-                    state.appointments.get(appointment).cloned(),
+                    state.appointments.get(appointment),
                 ));
                 planning.undo.push(Undo::Booking(
                     appointment.to_owned(),
@@ -447,8 +446,8 @@ impl Engine {
                         self.unindex(state, &now);
                     }
                     if let Some(old) = old {
+                        state.appointments.insert(&old);
                         self.index(state, &old);
-                        state.appointments.insert(old);
                     }
                 }
                 Undo::Booking(id, old) => match old {
@@ -552,7 +551,7 @@ impl Engine {
                 state.consents.remove(id);
             }
             Delta::PutAppointment { appointment } => {
-                let old = state.appointments.insert(appointment.clone());
+                let old = state.appointments.insert(appointment);
                 if let Some(old) = old {
                     self.unindex(state, &old);
                 }
@@ -729,7 +728,10 @@ impl Engine {
         let state = self.read();
         // Serialised straight from the state: references sorted by id, nothing cloned.
         let patients = sorted_by_id(state.patients.values(), |p| &p.id);
-        let appointments = sorted_by_id(state.appointments.values(), |a| &a.id);
+        let appointments = sorted_by_id(state.appointments.stored(), |a| a.id())
+            .into_iter()
+            .map(|a| state.appointments.serializable(a))
+            .collect();
         let snapshot = SnapshotRef {
             format_version: SNAPSHOT_FORMAT_VERSION,
             seq: state.seq,
@@ -808,20 +810,18 @@ impl Engine {
                 )?;
                 put(state, Delta::PutPatient { patient })?;
             }
-            // Appointments are checked, then moved into the map (reserved once) and
-            // indexed in bulk: each timeline is filled and sorted once instead of one
-            // insert at a time, in the order parsed (the boxes lie in memory in that order).
-            let appointments = snapshot.appointments;
-            for appointment in &appointments {
+            // Appointments are checked and stored (the set reserved once), then indexed in
+            // bulk: each timeline is filled and sorted once instead of one insert at a time.
+            state.appointments.reserve(snapshot.appointments.len());
+            for appointment in &snapshot.appointments {
                 integrity::check_appointment(&engine, state, appointment)?;
-            }
-            engine.index_all_appointments(state, appointments.iter().map(|a| &**a));
-            state.appointments.reserve(appointments.len());
-            for appointment in appointments {
-                if let Some(repeated) = state.appointments.insert_boxed(appointment) {
-                    return Err(integrity::listed_twice("appointment", &repeated.id));
+                if state.appointments.contains_key(&appointment.id) {
+                    return Err(integrity::listed_twice("appointment", &appointment.id));
                 }
+                state.appointments.insert(appointment);
             }
+            drop(snapshot.appointments);
+            engine.index_all_appointments(state);
             for booking in snapshot.bookings {
                 let id = &booking.appointment;
                 integrity::once(

@@ -45,6 +45,7 @@ mod recurrence;
 pub mod report;
 pub mod schema;
 pub mod signup;
+mod stored;
 pub mod validate;
 pub mod widget;
 mod zone;

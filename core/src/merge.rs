@@ -266,7 +266,7 @@ impl Engine {
             .filter_map(|id| state.appointments.get(id))
             .map(|a| Appointment {
                 patient: Some(keep.to_owned()),
-                ..a.clone()
+                ..a
             })
             .collect();
         let appointments: Vec<String> = moved.iter().map(|a| a.id.clone()).collect();

@@ -101,12 +101,12 @@ impl Engine {
             .get(patient)
             .into_iter()
             .flatten()
-            .filter_map(|id| state.appointments.get(id))
+            .filter_map(|id| state.appointments.view(id))
             .filter(|a| a.status.occupies())
             .map(|a| Occupation {
-                id: &a.id,
+                id: a.id,
                 what: "appointment",
-                clinic: a.clinic.as_deref(),
+                clinic: a.clinic,
                 start: a.start,
                 end: a.end,
             });
@@ -202,7 +202,7 @@ impl Engine {
     ) {
         // Only an occupying appointment can exceed capacity.
         let over = appointment.status.occupies() && {
-            let old = state.appointments.get(&appointment.id).cloned();
+            let old = state.appointments.get(&appointment.id);
             self.without(state, old.as_ref(), None, |state| {
                 self.over_capacity(state, &appointment)
             })
@@ -235,7 +235,7 @@ impl Engine {
     /// Rule 10 for a host appointment: whether the practitioner's other occupying
     /// appointments (holds aside) already fill the capacity of the block it lies in.
     fn over_capacity(&self, state: &State, a: &Appointment) -> bool {
-        let Some(occ) = self.occupied(&state.practice, a) else {
+        let Some((start, end)) = crate::engine::occupied_span(&state.practice, a) else {
             return false;
         };
         let Some(&p) = state.practice.practitioner_ix.get(&a.practitioner) else {
@@ -245,10 +245,7 @@ impl Engine {
             return false;
         };
         // Holds aside, nothing overlaps: capacity is at least 1 (the common, cheap case).
-        if !t
-            .overlapping(occ.start, occ.end)
-            .any(|o| o.expires.is_none())
-        {
+        if !t.overlapping(start, end).any(|o| o.expires.is_none()) {
             return false;
         }
         let cap = self.block_capacity(state, a, p);
@@ -256,9 +253,7 @@ impl Engine {
             return true;
         }
         // At `now = i64::MAX` every hold has expired: only appointments count.
-        let taken = t
-            .profile(occ.start, occ.end, i64::MAX)
-            .max_in(occ.start, occ.end);
+        let taken = t.profile(start, end, i64::MAX).max_in(start, end);
         taken >= cap
     }
 

@@ -189,9 +189,9 @@ impl Engine {
         };
         let future: Vec<Appointment> = state
             .appointments
-            .values()
+            .views()
             .filter(|a| a.status.occupies() && a.end > now)
-            .cloned()
+            .map(|a| a.to_appointment())
             .collect();
         let before: Vec<bool> = future
             .iter()
@@ -292,9 +292,7 @@ impl Engine {
             state.practice.practitioners.len()
         ]);
         state.patient_appointments.clear();
-        let appointments = std::mem::take(&mut state.appointments);
-        self.index_all_appointments(state, appointments.values());
-        state.appointments = appointments;
+        self.index_all_appointments(state);
         let holds = std::mem::take(&mut state.holds);
         for h in holds.values() {
             self.index_hold(state, h);

@@ -86,28 +86,24 @@ impl Engine {
         let state = self.read();
         let mut out: Vec<Appointment> = state
             .appointments
-            .values()
+            .views()
             .filter(|a| a.source == source)
             .filter(|a| filter.statuses.is_empty() || filter.statuses.contains(&a.status))
-            .filter(|a| filter.clinic.is_none() || a.clinic == filter.clinic)
+            .filter(|a| filter.clinic.is_none() || a.clinic == filter.clinic.as_deref())
             .filter(|a| {
                 filter
                     .practitioner
                     .as_ref()
-                    .is_none_or(|p| *p == a.practitioner)
+                    .is_none_or(|p| p == a.practitioner)
             })
             .filter(|a| {
-                let date = match a
-                    .clinic
-                    .as_ref()
-                    .and_then(|c| state.practice.clinic_ix.get(c))
-                {
+                let date = match a.clinic.and_then(|c| state.practice.clinic_ix.get(c)) {
                     Some(&c) => wall_of(state.practice.clinics[c].tz, a.start.timestamp()).date(),
                     None => a.start.date_naive(),
                 };
                 date >= filter.from && date <= filter.to
             })
-            .cloned()
+            .map(|a| a.to_appointment())
             .collect();
         out.sort_by(|a, b| (a.start, &a.id).cmp(&(b.start, &b.id)));
         Ok(out)
@@ -119,12 +115,12 @@ impl Engine {
         let state = self.read();
         let mut out: Vec<PendingItem> = state
             .appointments
-            .values()
+            .views()
             .filter(|a| a.status == AppointmentStatus::Pending)
             .map(|a| {
-                let requested_at = state.bookings.get(&a.id).and_then(|d| d.requested_at);
+                let requested_at = state.bookings.get(a.id).and_then(|d| d.requested_at);
                 PendingItem {
-                    appointment: a.clone(),
+                    appointment: a.to_appointment(),
                     requested_at,
                     age_minutes: requested_at.map(|r| (now - r).num_minutes()),
                 }
