@@ -37,8 +37,13 @@ export declare class NativeEngine {
   search(queryJson: string, now: string): SlotTable
   /** `search` off the main thread. */
   searchAsync(queryJson: string, now: string): Promise<SlotTable>
-  /** Why a start is or is not offered (JSON). */
+  /**
+   * Why a start is or is not offered (JSON); without a practitioner in the query, only
+   * the verdict the answer comes from.
+   */
   explain(queryJson: string, start: string, now: string): string
+  /** `explain` with a verdict for every candidate practitioner (JSON). */
+  explainAll(queryJson: string, start: string, now: string): string
   /** Which practitioners can offer a service online (JSON). */
   serviceReport(service: string): string
   /** The HTML of the "Book an appointment" button. */

@@ -254,7 +254,8 @@ cp_status cp_engine_search(const struct cp_engine *engine,
                            char **out_json,
                            struct cp_error **error);
 
-// Why a start is or is not offered (`Engine::explain`) as `Explanation` JSON (`offered`, `rule`, `entity`, `message`, `practitioners`).
+// Why a start is or is not offered (`Engine::explain`) as `Explanation` JSON (`offered`, `rule`, `entity`, `message`, `practitioners`: without a practitioner in
+// the query, only the verdict the answer comes from).
 //
 // - `query_json`: `SlotQuery` JSON (UTF-8 JSON, borrowed for the call).
 // - `start`: the start asked about, Unix seconds.
@@ -276,6 +277,29 @@ cp_status cp_engine_explain(const struct cp_engine *engine,
                             int64_t now,
                             char **out_json,
                             struct cp_error **error);
+
+// Why a start is or is not offered, with a verdict for every candidate practitioner
+// (`Engine::explain_all`) as `Explanation` JSON; the answer is that of `cp_engine_explain`.
+//
+// - `query_json`: `SlotQuery` JSON (UTF-8 JSON, borrowed for the call).
+// - `start`: the start asked about, Unix seconds.
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: as `cp_engine_explain`.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_explain_all(const struct cp_engine *engine,
+                                const char *query_json,
+                                int64_t start,
+                                int64_t now,
+                                char **out_json,
+                                struct cp_error **error);
 
 // Why a service is or is not bookable online (`Engine::service_report`) as `ServiceReport` JSON.
 //

@@ -134,7 +134,13 @@ export declare class Engine {
   search(query: SlotQuery, now: InstantInput): Slots;
   /** `search` off the main thread (long windows). */
   searchAsync(query: SlotQuery, now: InstantInput): Promise<Slots>;
+  /**
+   * Why `start` is or is not offered; without a practitioner in the query, `practitioners`
+   * holds only the verdict the answer comes from.
+   */
   explain(query: SlotQuery, start: InstantInput, now: InstantInput): Explanation;
+  /** `explain` with a verdict for every candidate practitioner. */
+  explainAll(query: SlotQuery, start: InstantInput, now: InstantInput): Explanation;
   serviceReport(service: string): ServiceReport;
   bookButtonHtml(bookingUrl?: string | null): string;
 

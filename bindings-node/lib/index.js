@@ -286,6 +286,10 @@ class Engine {
     return parse(guard(() => this._n.explain(json('query', query), instant('start', start), instant('now', now))));
   }
 
+  explainAll(query, start, now) {
+    return parse(guard(() => this._n.explainAll(json('query', query), instant('start', start), instant('now', now))));
+  }
+
   serviceReport(service) {
     return parse(guard(() => this._n.serviceReport(service)));
   }

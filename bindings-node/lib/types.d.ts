@@ -1507,8 +1507,6 @@ export interface SlotQuery {
 export interface Snapshot {
   account_links?: Array<AccountLink>
   accounts?: Array<StoredAccount>
-  /** Boxed as the engine keeps them: the boxes move into the appointment set as they
-   * are, and growing this list while parsing moves pointers, not whole appointments. */
   appointments: Array<Appointment>
   bookings: Array<BookingDetails>
   config: Config

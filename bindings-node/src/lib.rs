@@ -469,16 +469,17 @@ impl NativeEngine {
         })
     }
 
-    /// Why a start is or is not offered (JSON).
+    /// Why a start is or is not offered (JSON); without a practitioner in the query, only
+    /// the verdict the answer comes from.
     #[napi(catch_unwind)]
     pub fn explain(&self, query_json: String, start: String, now: String) -> Result<String> {
-        let query: SlotQuery = parse("slot query", &query_json)?;
-        let start = instant("start", &start)?;
-        to_json(&core(self.engine.explain(
-            &query,
-            start,
-            instant("now", &now)?,
-        ))?)
+        self.explain_with(&query_json, &start, &now, false)
+    }
+
+    /// `explain` with a verdict for every candidate practitioner (JSON).
+    #[napi(catch_unwind)]
+    pub fn explain_all(&self, query_json: String, start: String, now: String) -> Result<String> {
+        self.explain_with(&query_json, &start, &now, true)
     }
 
     /// Which practitioners can offer a service online (JSON).
@@ -723,5 +724,25 @@ impl Task for PanicTask {
 
     fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
         Ok(())
+    }
+}
+
+impl NativeEngine {
+    /// The two explains: `every` selects `Engine::explain_all`.
+    fn explain_with(
+        &self,
+        query_json: &str,
+        start: &str,
+        now: &str,
+        every: bool,
+    ) -> Result<String> {
+        let query: SlotQuery = parse("slot query", query_json)?;
+        let (start, now) = (instant("start", start)?, instant("now", now)?);
+        let explanation = if every {
+            self.engine.explain_all(&query, start, now)
+        } else {
+            self.engine.explain(&query, start, now)
+        };
+        to_json(&core(explanation)?)
     }
 }

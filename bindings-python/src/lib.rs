@@ -181,6 +181,10 @@ fn read(core: &Core, name: &str, a: &Args) -> Res<Value> {
             let query: SlotQuery = a.value("query")?;
             to_json(&core.explain(&query, a.now("start")?, a.now("now")?)?)?
         }
+        "explain_all" => {
+            let query: SlotQuery = a.value("query")?;
+            to_json(&core.explain_all(&query, a.now("start")?, a.now("now")?)?)?
+        }
         "find_duplicates" => to_json(&core.find_duplicates(a.str("patient")?)?)?,
         "get_hold" => to_json(&core.get_hold(a.str("id")?)?)?,
         "invitation" => to_json(&core.invitation(a.str("id")?)?)?,

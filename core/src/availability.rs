@@ -467,11 +467,15 @@ pub struct Refusal {
 /// A refusal by `rule`, ranked where that rule is checked: in number order, except that
 /// the clinic-level rule 1 is checked once the start lies in that clinic's working time.
 pub(crate) fn refuse(rule: u8, entity: impl Into<String>, message: impl Into<String>) -> Refusal {
-    let progress = match rule {
+    refuse_at(rank(rule), rule, entity, message)
+}
+
+/// How far through the checks a refusal by `rule` comes (see [`refuse`]).
+pub(crate) fn rank(rule: u8) -> u8 {
+    match rule {
         1 => 55,
         n => n.saturating_mul(10),
-    };
-    refuse_at(progress, rule, entity, message)
+    }
 }
 
 /// A refusal with an explicit rank (see [`refuse`]).

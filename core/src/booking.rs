@@ -643,7 +643,8 @@ impl Engine {
             after: None,
         };
         let now_s = now.timestamp();
-        let e = explain::explain(&state.practice, state, &query, want.start, now_s)?;
+        // Every verdict: a no-preference booking goes to the least loaded practitioner offering it.
+        let e = explain::explain(&state.practice, state, &query, want.start, now_s, true)?;
         if let Some(refusal) = e.refusal() {
             return Err(refusal_error(&refusal));
         }

@@ -673,18 +673,49 @@ impl Engine {
         availability::search(&state.practice, &state, query, now.timestamp())
     }
 
-    /// Why `start` is or is not offered for `query`, as of `now`.
+    /// Why `start` is or is not offered for `query`, as of `now` (docs/rules.md, "How
+    /// explain decides"). Without a practitioner in the query, the practitioners are judged
+    /// only until the answer is certain, and `practitioners` holds the one verdict the
+    /// answer comes from; [`Engine::explain_all`] gives the same answer with every verdict.
     pub fn explain(
         &self,
         query: &SlotQuery,
         start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Explanation> {
+        self.explain_with(query, start, now, false)
+    }
+
+    /// [`Engine::explain`] with a verdict for every candidate practitioner, in
+    /// configuration order.
+    pub fn explain_all(
+        &self,
+        query: &SlotQuery,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Explanation> {
+        self.explain_with(query, start, now, true)
+    }
+
+    fn explain_with(
+        &self,
+        query: &SlotQuery,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        every: bool,
+    ) -> Result<Explanation> {
         check_instant("now", now)?;
         check_instant("start", start)?;
         let state = self.read();
         self.authorize_query(&state, query)?;
-        explain::explain(&state.practice, &state, query, start, now.timestamp())
+        explain::explain(
+            &state.practice,
+            &state,
+            query,
+            start,
+            now.timestamp(),
+            every,
+        )
     }
 
     /// Which practitioners can offer a service online, and why the others cannot.

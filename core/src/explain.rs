@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::availability::{
-    booking_window, capacity, clinic_books_in_portal, closed_minutes, day_blocks, expand_closures,
-    grid_step, occupied_span, on_grid, open_spans, portal_on, practitioner_offered, query_refusal,
-    record_applies, refuse, refuse_at, resolve, schedule_chain, service_offered, Refusal, Resolved,
-    SlotQuery,
+    booking_window, capacity, clinic_books_in_portal, closed_minutes, closure_on, day_blocks,
+    expand_closures, grid_step, occupied_span, on_grid, open_spans, portal_on,
+    practitioner_offered, query_refusal, rank, record_applies, refuse, refuse_at, resolve,
+    schedule_chain, service_offered, Refusal, Resolved, SlotQuery,
 };
 use crate::config::{SlotMode, Weekday};
 use crate::engine::State;
@@ -82,12 +82,20 @@ impl Explanation {
 /// booking turn into an error. A start whose local date (in the clinic's zone) lies
 /// outside the query's `from..=to` is not offered, by rule 8 with the entity `query`.
 /// `limit` and `after` only page the search: they are checked, not used.
+///
+/// With `every`, every candidate practitioner is judged and has a verdict. Without it
+/// (the default of [`crate::Engine::explain`]) a no-preference explanation stops at the
+/// first practitioner who offers the start, or, when nobody does, as soon as a refusal
+/// reaches the furthest any practitioner could get (see [`ceiling`]); its only verdict is
+/// that of the practitioner reported. The answer (`offered`, `rule`, `entity`, `message`)
+/// is the same either way.
 pub(crate) fn explain(
     practice: &Practice,
     state: &State,
     q: &SlotQuery,
     start: DateTime<Utc>,
     now: Instant,
+    every: bool,
 ) -> Result<Explanation> {
     let r = resolve(practice, state, q)?;
     if let Err(refusal) = query_refusal(practice, &r) {
@@ -105,32 +113,58 @@ pub(crate) fn explain(
         // every practitioner is a candidate.
         None => (0..practice.practitioners.len()).collect(),
     };
+    let lazy = !every && r.practitioner.is_none();
+    let mut closures: Closures = None;
+    let ceiling = if lazy {
+        ceiling(practice, r.service, &at, now, &mut closures)
+    } else {
+        None
+    };
+    let refused = |p: Ix, refusal: Refusal| PractitionerVerdict {
+        practitioner: practice.practitioners[p].id.to_string(),
+        offered: false,
+        clinic: None,
+        remaining_capacity: 0,
+        refusal: Some(refusal),
+    };
     let mut verdicts = Vec::new();
-    let mut best: Option<Refusal> = None;
+    let mut best: Option<(Ix, Refusal)> = None;
     for p in practitioners {
-        let id = practice.practitioners[p].id.to_string();
-        match explain_practitioner(practice, state, &r, q, p, &at, now) {
-            Ok((clinic, remaining)) => verdicts.push(PractitionerVerdict {
-                practitioner: id,
-                offered: true,
-                clinic: Some(practice.clinics[clinic].id.to_string()),
-                remaining_capacity: remaining,
-                refusal: None,
-            }),
-            Err(refusal) => {
-                if best.as_ref().is_none_or(|b| refusal.progress > b.progress) {
-                    best = Some(refusal.clone());
-                }
+        match explain_practitioner(practice, state, &r, q, p, &at, now, &mut closures) {
+            Ok((clinic, remaining)) => {
                 verdicts.push(PractitionerVerdict {
-                    practitioner: id,
-                    offered: false,
-                    clinic: None,
-                    remaining_capacity: 0,
-                    refusal: Some(refusal),
+                    practitioner: practice.practitioners[p].id.to_string(),
+                    offered: true,
+                    clinic: Some(practice.clinics[clinic].id.to_string()),
+                    remaining_capacity: remaining,
+                    refusal: None,
                 });
+                if lazy {
+                    break;
+                }
+            }
+            Err(refusal) => {
+                let progress = refusal.progress;
+                if best.as_ref().is_none_or(|(_, b)| progress > b.progress) {
+                    if !lazy {
+                        verdicts.push(refused(p, refusal.clone()));
+                    }
+                    best = Some((p, refusal));
+                    if ceiling == Some(progress) {
+                        break;
+                    }
+                } else if !lazy {
+                    verdicts.push(refused(p, refusal));
+                }
             }
         }
     }
+    let best = best.map(|(p, refusal)| {
+        if lazy && verdicts.is_empty() {
+            verdicts.push(refused(p, refusal.clone()));
+        }
+        refusal
+    });
     if verdicts.iter().any(|v| v.offered) {
         return Ok(Explanation {
             offered: true,
@@ -142,6 +176,89 @@ pub(crate) fn explain(
     }
     let refusal = best.unwrap_or_else(|| refuse(3, "practice", "no practitioner is configured"));
     Ok(Explanation::refused(refusal, verdicts))
+}
+
+/// The furthest (the highest `progress`) any practitioner's check of `service` at `start`
+/// can get, when a rule that does not depend on the practitioner refuses the start at
+/// every clinic: the query's dates (rule 8), the clinic not booking in the portal (rule 1,
+/// clinic level), a closure of the whole clinic over the appointment (rule 7), the booking
+/// window (rule 8) or a start off the whole minute (rule 9). `None` when some clinic has no
+/// such refusal, so that the start may be offered there.
+fn ceiling(
+    practice: &Practice,
+    service: &CService,
+    at: &Start,
+    now: Instant,
+    cache: &mut Closures,
+) -> Option<u8> {
+    let end = at
+        .instant
+        .saturating_add(60 * i64::from(service.duration_minutes));
+    let mut highest = 0;
+    for (c, clinic) in practice.clinics.iter().enumerate() {
+        let wall = wall_of(clinic.tz, at.instant);
+        let date = wall.date();
+        let bound = if date < at.from || date > at.to {
+            rank(8)
+        } else if !clinic.book_in_portal {
+            rank(1)
+        } else if closed_for_everyone(practice, cache, c, date, (at.instant, end)) {
+            rank(7)
+        } else if !booking_window(practice, c, now).admits(at.instant) {
+            rank(8)
+        } else if !at.whole_second || wall.second() != 0 {
+            rank(9)
+        } else {
+            return None;
+        };
+        highest = highest.max(bound);
+    }
+    Some(highest)
+}
+
+/// Whether a closure of the whole clinic `c` (every practitioner) overlaps `span` on the
+/// local `date` — rule 7 then refuses the span to everyone there.
+fn closed_for_everyone(
+    practice: &Practice,
+    cache: &mut Closures,
+    c: Ix,
+    date: NaiveDate,
+    (start, end): (Instant, Instant),
+) -> bool {
+    let mut frame = None;
+    closures_on(practice, cache, date)
+        .iter()
+        .any(|(ci, dates)| {
+            let closure = &practice.closures[*ci];
+            if closure.practitioner.is_some()
+                || closure.clinic.is_some_and(|x| x != c)
+                || !closure_on(closure, date, dates.as_deref())
+            {
+                return false;
+            }
+            let frame = frame.get_or_insert_with(|| DayFrame::new(practice.clinics[c].tz, date));
+            let (s, e) = (
+                frame.boundary_instant(closure.start),
+                frame.boundary_instant(closure.end),
+            );
+            s < e && s < end && e > start
+        })
+}
+
+/// The closures expanded for one local date, kept for the rest of an explanation (the
+/// clinics of a practice mostly share a date).
+type Closures = Option<(NaiveDate, Vec<(Ix, Option<Vec<NaiveDate>>)>)>;
+
+/// The closures on `date`, expanded once per date.
+fn closures_on<'c>(
+    practice: &Practice,
+    cache: &'c mut Closures,
+    date: NaiveDate,
+) -> &'c [(Ix, Option<Vec<NaiveDate>>)] {
+    if cache.as_ref().is_none_or(|(d, _)| *d != date) {
+        *cache = Some((date, expand_closures(practice, date, date)));
+    }
+    cache.as_ref().map_or(&[][..], |(_, e)| e.as_slice())
 }
 
 /// The start explain is asked about, with the query's dates.
@@ -171,6 +288,7 @@ fn chain_clinics(practice: &Practice, p: Ix, chain: &[bool]) -> BTreeSet<Ix> {
     clinics
 }
 
+#[allow(clippy::too_many_arguments)]
 fn explain_practitioner(
     practice: &Practice,
     state: &State,
@@ -179,6 +297,7 @@ fn explain_practitioner(
     p: Ix,
     start: &Start,
     now: Instant,
+    closures: &mut Closures,
 ) -> Result<(Ix, u32), Refusal> {
     let pr = &practice.practitioners[p];
     practitioner_offered(practice, r.service, p, r.allowed)?;
@@ -214,7 +333,9 @@ fn explain_practitioner(
     }
     let mut best: Option<Refusal> = None;
     for c in clinics {
-        match check_at(practice, state, r.service, p, c, &chain, start, now) {
+        match check_at(
+            practice, state, r.service, p, c, &chain, start, now, closures,
+        ) {
             Ok(remaining) => return Ok((c, remaining)),
             Err(refusal) => {
                 if best.as_ref().is_none_or(|b| refusal.progress > b.progress) {
@@ -236,23 +357,24 @@ fn check_at(
     chain: &[bool],
     asked: &Start,
     now: Instant,
+    closures: &mut Closures,
 ) -> Result<u32, Refusal> {
     let start = asked.instant;
     let pr = &practice.practitioners[p];
-    let who = format!("practitioner {}", pr.id);
+    let who = || format!("practitioner {}", pr.id);
     let tz = practice.clinics[clinic].tz;
     let wall = wall_of(tz, start);
     let date = wall.date();
     let minute = wall.hour() * 60 + wall.minute();
     let frame = DayFrame::new(tz, date);
     let end = start.saturating_add(60 * i64::from(service.duration_minutes));
-    let span = format!(
-        "{} {}–{}",
+    // Written out only when a refusal needs them.
+    let span = SpanText {
         date,
-        fmt_minutes(minute),
-        fmt_minutes(minute + service.duration_minutes)
-    );
-    let at = format!("clinic `{}`", practice.clinics[clinic].id);
+        from: minute,
+        to: minute + service.duration_minutes,
+    };
+    let at = ClinicText(&practice.clinics[clinic].id);
     // The query's dates: a start on another local date is not in the answer (rule 8, the
     // window the query asks about).
     if date < asked.from || date > asked.to {
@@ -272,7 +394,7 @@ fn check_at(
     let record = pr.record_on(date).ok_or_else(|| {
         refuse(
             5,
-            who.clone(),
+            who(),
             format!(
                 "no availability record of practitioner `{}` covers {date}",
                 pr.id
@@ -282,7 +404,7 @@ fn check_at(
     if !record_applies(record, date, None) {
         return Err(refuse(
             5,
-            who.clone(),
+            who(),
             format!("{} does not recur on {date}", record.label),
         ));
     }
@@ -307,7 +429,7 @@ fn check_at(
         }
         return Err(refuse(
             5,
-            who,
+            who(),
             format!(
                 "{span} is outside the working blocks of practitioner `{}` at {at}",
                 pr.id
@@ -333,11 +455,16 @@ fn check_at(
         } else {
             format!("{span} is not bookable online")
         };
-        return Err(refuse(6, who, message));
+        return Err(refuse(6, who(), message));
     };
     // Rule 7: closures.
-    let closures = expand_closures(practice, date, date);
-    let closed = closed_minutes(practice, &closures, date, clinic, p);
+    let closed = closed_minutes(
+        practice,
+        closures_on(practice, closures, date),
+        date,
+        clinic,
+        p,
+    );
     let spans = open_spans(&frame, &block, &closed);
     if !spans.iter().any(|&(a, b)| a <= start && end <= b) {
         let culprit = closed
@@ -399,7 +526,7 @@ fn check_at(
     if taken >= cap {
         return Err(refuse(
             10,
-            who,
+            who(),
             format!(
                 "practitioner `{}` is fully booked at {span} ({taken} of {cap} place(s) taken)",
                 pr.id
@@ -410,11 +537,34 @@ fn check_at(
     if frame.start_instant(minute) != Some(start) {
         return Err(refuse(
             11,
-            at,
+            at.to_string(),
             format!("{span}: this wall time occurs twice on {date}; only its first occurrence is offered"),
         ));
     }
     Ok(cap - taken)
+}
+
+/// "2027-02-01 09:00–09:30", for refusal messages.
+struct SpanText {
+    date: NaiveDate,
+    from: u32,
+    to: u32,
+}
+
+impl std::fmt::Display for SpanText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (from, to) = (fmt_minutes(self.from), fmt_minutes(self.to));
+        write!(f, "{} {from}–{to}", self.date)
+    }
+}
+
+/// "clinic `id`", for refusal messages.
+struct ClinicText<'a>(&'a str);
+
+impl std::fmt::Display for ClinicText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "clinic `{}`", self.0)
+    }
 }
 
 /// Which practitioners can offer a service online, and why the others cannot.

@@ -342,7 +342,7 @@ impl Engine {
         };
         let start = a.start;
         let verdict = self.without(state, Some(a), None, |state| {
-            explain::explain(&state.practice, state, &q, start, now)
+            explain::explain(&state.practice, state, &q, start, now, false)
         });
         match verdict {
             Ok(e) if e.offered => Ok(()),
@@ -386,7 +386,7 @@ impl Engine {
         };
         let start = h.start;
         let verdict = self.without(state, None, Some(h), |state| {
-            explain::explain(&practice, state, &q, start, now.timestamp())
+            explain::explain(&practice, state, &q, start, now.timestamp(), false)
         });
         match verdict {
             Ok(e) if e.offered => Ok(()),

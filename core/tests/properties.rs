@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
-use clinic_portal::{Appointment, AppointmentStatus, Engine, SlotQuery, Source};
+use clinic_portal::{Appointment, AppointmentStatus, Engine, Explanation, SlotQuery, Source};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -710,9 +710,7 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
     let starts: BTreeSet<i64> = want.iter().map(|w| w.1).collect();
     let step = (starts.len() / 40).max(1);
     for &t in starts.iter().step_by(step) {
-        let ex = engine
-            .explain(&query, instant(t), now)
-            .map_err(|e| TestCaseError::fail(format!("explain: {e}")))?;
+        let ex = lazy_agrees_with_full(&engine, &query, instant(t), now)?;
         prop_assert!(ex.offered, "offered {} but explain says {:?}", t, ex);
     }
     // …and sampled starts that are not offered are not: random minutes of the window,
@@ -733,9 +731,7 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
         if starts.contains(&t) || !in_window.contains(&t) {
             continue;
         }
-        let ex = engine
-            .explain(&query, instant(t), now)
-            .map_err(|e| TestCaseError::fail(format!("explain: {e}")))?;
+        let ex = lazy_agrees_with_full(&engine, &query, instant(t), now)?;
         prop_assert!(
             !ex.offered && ex.rule.is_some(),
             "not offered by the model at {} but explain says {:?}",
@@ -749,6 +745,29 @@ fn check(c: &Case) -> Result<(), TestCaseError> {
         );
     }
     Ok(())
+}
+
+/// `explain` (judging lazily) and `explain_all` give the same answer, and each verdict
+/// `explain` keeps is the full one's verdict for that practitioner.
+fn lazy_agrees_with_full(
+    engine: &Engine,
+    query: &SlotQuery,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Explanation, TestCaseError> {
+    let fail = |e: clinic_portal::Error| TestCaseError::fail(format!("explain: {e}"));
+    let lazy = engine.explain(query, start, now).map_err(fail)?;
+    let full = engine.explain_all(query, start, now).map_err(fail)?;
+    prop_assert_eq!(
+        (lazy.offered, lazy.rule, &lazy.entity, &lazy.message),
+        (full.offered, full.rule, &full.entity, &full.message)
+    );
+    prop_assert!(lazy.practitioners.len() <= 1 || query.practitioner.is_some());
+    prop_assert_eq!(lazy.practitioners.is_empty(), full.practitioners.is_empty());
+    for v in &lazy.practitioners {
+        prop_assert!(full.practitioners.contains(v), "{:?} not in {:?}", v, full);
+    }
+    Ok(lazy)
 }
 
 proptest! {

@@ -1065,15 +1065,22 @@ fn rule12_no_preference_lists_candidates_in_configuration_order() {
         ]
     );
     assert_eq!(remaining(&slots), [1, 2, 2, 1]);
-    let ex = explain(&e, &on(monday()), mon_at(9, 30), early());
-    assert!(ex.offered);
-    let order: Vec<&str> = ex
+    // `explain_all` judges every candidate, in configuration order; `explain` stops at
+    // the first who offers the start.
+    let all = e
+        .explain_all(&on(monday()), mon_at(9, 30), early())
+        .expect("explain_all");
+    assert!(all.offered);
+    let order: Vec<&str> = all
         .practitioners
         .iter()
         .map(|v| v.practitioner.as_str())
         .collect();
     assert_eq!(order, ["dr-b", "dr-a"]);
-    assert!(ex.practitioners.iter().all(|v| v.offered));
+    assert!(all.practitioners.iter().all(|v| v.offered));
+    let ex = explain(&e, &on(monday()), mon_at(9, 30), early());
+    assert!(ex.offered);
+    assert_eq!(ex.practitioners, all.practitioners[..1]);
 
     // A booking of dr-b at 09:30 leaves dr-a as the only candidate.
     e.add_appointment(appt(
@@ -1093,6 +1100,13 @@ fn rule12_no_preference_lists_candidates_in_configuration_order() {
     let ex = explain(&e, &on(monday()), mon_at(11, 0), early());
     assert!(!ex.offered);
     assert_eq!(ex.rule, Some(5));
+    let all = e
+        .explain_all(&on(monday()), mon_at(11, 0), early())
+        .expect("explain_all");
+    assert_eq!((all.rule, &all.message), (ex.rule, &ex.message));
+    assert_eq!(all.practitioners.len(), 2);
+    assert_eq!(ex.practitioners.len(), 1);
+    assert!(all.practitioners.contains(&ex.practitioners[0]));
 }
 
 #[test]

@@ -348,10 +348,13 @@ fn restricted_patient_explain_names_rule_3_for_a_third_practitioner() {
     let mut anyone = with_dave.clone();
     anyone.patient = None;
     assert!(engine.explain(&anyone, nine, instant(NOW)).unwrap().offered);
-    // With no preference the patient is offered 09:00; dave's own verdict is rule 3.
+    // With no preference the patient is offered 09:00; among every verdict, dave's own
+    // is rule 3.
     let mut no_preference = with_dave;
     no_preference.practitioner = None;
-    let why = engine.explain(&no_preference, nine, instant(NOW)).unwrap();
+    let why = engine
+        .explain_all(&no_preference, nine, instant(NOW))
+        .unwrap();
     assert!(why.offered);
     let dave = why
         .practitioners

@@ -220,7 +220,8 @@ pub unsafe extern "C" fn cp_engine_search(
     })
 }
 
-/// Why a start is or is not offered (`Engine::explain`) as `Explanation` JSON (`offered`, `rule`, `entity`, `message`, `practitioners`).
+/// Why a start is or is not offered (`Engine::explain`) as `Explanation` JSON (`offered`, `rule`, `entity`, `message`, `practitioners`: without a practitioner in
+/// the query, only the verdict the answer comes from).
 ///
 /// - `query_json`: `SlotQuery` JSON (UTF-8 JSON, borrowed for the call).
 /// - `start`: the start asked about, Unix seconds.
@@ -247,12 +248,63 @@ pub unsafe extern "C" fn cp_engine_explain(
 ) -> cp_status {
     ffi_call(error, engine, |engine| {
         // SAFETY: the pointer contract above.
-        let slot = unsafe { out_string(out_json, "out_json") }?;
-        let query: SlotQuery = unsafe { json(query_json, "query_json") }?;
-        let start = instant(start, "start")?;
-        let now = instant(now, "now")?;
-        emit(slot, engine.explain(&query, start, now))
+        unsafe { explain(engine, query_json, start, now, out_json, false) }
     })
+}
+
+/// Why a start is or is not offered, with a verdict for every candidate practitioner
+/// (`Engine::explain_all`) as `Explanation` JSON; the answer is that of `cp_engine_explain`.
+///
+/// - `query_json`: `SlotQuery` JSON (UTF-8 JSON, borrowed for the call).
+/// - `start`: the start asked about, Unix seconds.
+/// - `now`: the current instant, Unix seconds.
+/// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+///   NULL on failure.
+///
+/// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+/// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+/// serialised inside it.
+/// Errors: as `cp_engine_explain`.
+///
+/// # Safety
+/// Every pointer is NULL or valid as documented; `engine` comes from this library.
+#[no_mangle]
+pub unsafe extern "C" fn cp_engine_explain_all(
+    engine: *const cp_engine,
+    query_json: *const c_char,
+    start: i64,
+    now: i64,
+    out_json: *mut *mut c_char,
+    error: *mut *mut cp_error,
+) -> cp_status {
+    ffi_call(error, engine, |engine| {
+        // SAFETY: the pointer contract above.
+        unsafe { explain(engine, query_json, start, now, out_json, true) }
+    })
+}
+
+/// The body of the two explains: `every` selects `Engine::explain_all`.
+///
+/// # Safety
+/// `query_json` and `out_json` as documented on [`cp_engine_explain`].
+unsafe fn explain(
+    engine: &Engine,
+    query_json: *const c_char,
+    start: i64,
+    now: i64,
+    out_json: *mut *mut c_char,
+    every: bool,
+) -> Result<(), Failure> {
+    // SAFETY: the caller's contract.
+    let slot = unsafe { out_string(out_json, "out_json") }?;
+    let query: SlotQuery = unsafe { json(query_json, "query_json") }?;
+    let start = instant(start, "start")?;
+    let now = instant(now, "now")?;
+    if every {
+        emit(slot, engine.explain_all(&query, start, now))
+    } else {
+        emit(slot, engine.explain(&query, start, now))
+    }
 }
 
 /// Why a service is or is not bookable online (`Engine::service_report`) as `ServiceReport` JSON.

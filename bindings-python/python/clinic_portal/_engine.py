@@ -253,10 +253,23 @@ class Engine:
         return Slots(slots, truncated, after)
 
     def explain(self, query: Req[SlotQuery], start: datetime, now: datetime) -> Explanation:
-        """Why ``start`` is or is not offered for ``query``, as of ``now``."""
+        """Why ``start`` is or is not offered for ``query``, as of ``now``.
+
+        Without a practitioner in the query, ``practitioners`` holds only the verdict the
+        answer comes from; ``explain_all`` gives every verdict.
+        """
+        return self._explain("explain", query, start, now)
+
+    def explain_all(self, query: Req[SlotQuery], start: datetime, now: datetime) -> Explanation:
+        """``explain`` with a verdict for every candidate practitioner."""
+        return self._explain("explain_all", query, start, now)
+
+    def _explain(
+        self, op: str, query: Req[SlotQuery], start: datetime, now: datetime
+    ) -> Explanation:
         return Explanation.from_dict(
             self._read(
-                "explain",
+                op,
                 query=as_json(query, SlotQuery),
                 start=micros(start, "start"),
                 now=micros(now),

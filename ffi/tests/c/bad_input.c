@@ -51,6 +51,15 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_explain(engine, "{}", 0, 0, NULL, &error); END("cp_engine_explain", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
     check_unchanged(engine, "cp_engine_explain");
     BEGIN(); status = cp_engine_explain(NULL, "{}", 0, 0, &out_text, NULL); END_NO_ERROR("cp_engine_explain");
+    /* cp_engine_explain_all */
+    BEGIN(); status = cp_engine_explain_all(NULL, "{}", 0, 0, &out_text, &error); END("cp_engine_explain_all", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_explain_all(engine, NULL, 0, 0, &out_text, &error); END("cp_engine_explain_all", "query_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_explain_all(engine, BAD_UTF8, 0, 0, &out_text, &error); END("cp_engine_explain_all", "query_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_explain_all(engine, TRUNCATED_JSON, 0, 0, &out_text, &error); END("cp_engine_explain_all", "query_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
+    BEGIN(); status = cp_engine_explain_all(engine, huge, 0, 0, &out_text, &error); END("cp_engine_explain_all", "query_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_explain_all(engine, "{}", 0, 0, NULL, &error); END("cp_engine_explain_all", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_explain_all");
+    BEGIN(); status = cp_engine_explain_all(NULL, "{}", 0, 0, &out_text, NULL); END_NO_ERROR("cp_engine_explain_all");
     /* cp_engine_service_report */
     BEGIN(); status = cp_engine_service_report(NULL, "x", &out_text, &error); END("cp_engine_service_report", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_service_report(engine, NULL, &out_text, &error); END("cp_engine_service_report", "service", "NULL", CP_STATUS_INVALID_INPUT, 1);
@@ -672,5 +681,5 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_search_slots(engine, "{}", 0, NULL, &error); END("cp_engine_search_slots", "out_slots", "NULL", CP_STATUS_INVALID_INPUT, 1);
     check_unchanged(engine, "cp_engine_search_slots");
     BEGIN(); status = cp_engine_search_slots(NULL, "{}", 0, &out_slots, NULL); END_NO_ERROR("cp_engine_search_slots");
-    expect_count(80);
+    expect_count(81);
 }
