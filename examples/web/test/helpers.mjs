@@ -182,5 +182,5 @@ export function bookingLoad(opts) {
     // The time bound: stop even if the server stopped answering.
     const timer = setTimeout(() => instance.stop(), opts.maxSeconds * 1000);
   });
-  return { done, stop: () => instance.stop() };
+  return { done, answers, stop: () => instance.stop() };
 }
