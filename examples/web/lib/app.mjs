@@ -55,8 +55,20 @@ const object = (properties, required = []) => ({ type: 'object', additionalPrope
 const idParam = object({ id }, ['id']);
 const slotQuery = {
   service: id, from: date, to: date, practitioner: id, clinic: id, patient: id,
-  after: instant, limit: { type: 'integer', minimum: 1, maximum: 500 }, telehealth: { type: 'boolean' },
+  after: instant, limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' }, telehealth: { enum: ['true', 'false'] },
 };
+
+/**
+ * The engine's SlotQuery from a validated query string (bodies are not type-coerced, so the
+ * query string's numbers and booleans are converted here).
+ * @param {Record<string, string>} q
+ * @returns {import('clinic-portal').SlotQuery}
+ */
+const toSlotQuery = ({ limit, telehealth, ...rest }) => /** @type {import('clinic-portal').SlotQuery} */ ({
+  ...rest,
+  ...(limit === undefined ? {} : { limit: Number(limit) }),
+  ...(telehealth === undefined ? {} : { telehealth: telehealth === 'true' }),
+});
 const bookingTarget = { patient: id, service: id, start: instant, practitioner: id, clinic: id };
 
 const page = (/** @type {string} */ name) => readFileSync(new URL(`../public/${name}`, import.meta.url), 'utf8');
@@ -89,9 +101,10 @@ export function buildApp(opts) {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
   if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
+  app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
 
   app.setErrorHandler((err, _req, reply) => {
     const e = /** @type {any} */ (err);
@@ -196,15 +209,15 @@ export function buildApp(opts) {
 
   app.get('/api/slots', { schema: { querystring: object(slotQuery, ['service', 'from', 'to']) } }, async (req) => {
     const s = loggedIn(req);
-    const q = /** @type {import('clinic-portal').SlotQuery} */ (req.query);
+    const q = toSlotQuery(/** @type {Record<string, string>} */ (req.query));
     return engine.searchAsync({ ...q, actor: actor(s) }, clock());
   });
 
   app.get('/api/explain', { schema: { querystring: object({ ...slotQuery, start: instant }, ['service', 'from', 'to', 'start']) } },
     async (req) => {
       const s = loggedIn(req);
-      const { start, ...q } = /** @type {import('clinic-portal').SlotQuery & {start: string}} */ (req.query);
-      return engine.explain({ ...q, actor: actor(s) }, start, clock());
+      const { start, ...q } = /** @type {Record<string, string>} */ (req.query);
+      return engine.explain({ ...toSlotQuery(q), actor: actor(s) }, start, clock());
     });
 
   app.post('/api/holds', { schema: { body: object({ ...bookingTarget, telehealth: { type: 'boolean' } }, ['service', 'start']) } },
