@@ -160,7 +160,7 @@ async function cancelAppointment(id) {
     await loadAppointments();
   } catch (e) {
     const why = e.code === 'cancel_window_closed'
-      ? `This appointment can no longer be cancelled online: ${e.message} Please call the clinic.`
+      ? `This appointment can no longer be cancelled online: ${e.message}. Please call the clinic.`
       : explainError(e);
     say(status, 'error', why);
   }

@@ -28,7 +28,7 @@ function explainError(e) {
 
 /** Formats an instant in a clinic's time zone, with the zone's short name. */
 function formatInZone(instant, timeZone, withDate) {
-  const opts = { timeZone, hour: '2-digit', minute: '2-digit', timeZoneName: 'short' };
+  const opts = { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
   if (withDate) Object.assign(opts, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
   return new Intl.DateTimeFormat('en-CA', opts).format(new Date(instant));
 }
