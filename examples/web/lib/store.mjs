@@ -43,14 +43,19 @@ class Serial {
   }
 }
 
-/** Creates the tables (once per database; concurrent callers wait for each other). */
-/** @param {import('pg').Pool} pool */
-export async function migrate(pool) {
+/**
+ * Runs `fn` in one transaction holding the advisory lock named `lock`: callers with the
+ * same name run one after the other, across processes.
+ * @param {import('pg').Pool} pool
+ * @param {string} lock
+ * @param {(client: import('pg').PoolClient) => Promise<void>} fn
+ */
+async function locked(pool, lock, fn) {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('clinic-portal schema'))");
-    await client.query(SCHEMA);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lock]);
+    await fn(client);
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -58,6 +63,14 @@ export async function migrate(pool) {
   } finally {
     client.release();
   }
+}
+
+/** Creates the tables (once per database; concurrent callers wait for each other). */
+/** @param {import('pg').Pool} pool */
+export async function migrate(pool) {
+  await locked(pool, 'clinic-portal schema', async (client) => {
+    await client.query(SCHEMA);
+  });
 }
 
 export class PracticeStore {
@@ -95,27 +108,17 @@ export class PracticeStore {
     await migrate(pool);
     let row = await latestSnapshot(pool, practice);
     if (!row) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`seed ${practice}`]);
+      await locked(pool, `seed ${practice}`, async (client) => {
         const again = await client.query('SELECT 1 FROM snapshots WHERE practice = $1 LIMIT 1', [practice]);
-        if (again.rowCount === 0) {
-          const seeded = await opts.seed();
-          await client.query('INSERT INTO snapshots (practice, seq, snapshot) VALUES ($1, $2, $3)', [
-            practice,
-            seeded.lastSeq(),
-            seeded.snapshot(),
-          ]);
-          log(`seeded practice ${practice} at seq ${seeded.lastSeq()}`);
-        }
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+        if (again.rowCount !== 0) return;
+        const seeded = await opts.seed();
+        await client.query('INSERT INTO snapshots (practice, seq, snapshot) VALUES ($1, $2, $3)', [
+          practice,
+          seeded.lastSeq(),
+          seeded.snapshot(),
+        ]);
+        log(`seeded practice ${practice} at seq ${seeded.lastSeq()}`);
+      });
       row = await latestSnapshot(pool, practice);
       if (!row) throw new Error(`practice ${practice}: no snapshot after seeding`);
     }

@@ -18,18 +18,6 @@ function patientName(id) {
   return p ? [p.first_name, p.last_name].filter(Boolean).join(' ') || p.id : id;
 }
 
-async function start() {
-  try {
-    state.me = await api('GET', '/api/me');
-  } catch (e) {
-    if (e.status !== 401) say(status, 'error', explainError(e));
-    $('login-section').hidden = false;
-    $('username').focus();
-    return;
-  }
-  await showBooking();
-}
-
 async function showBooking() {
   state.practice = await api('GET', '/api/practice');
   $('login-section').hidden = true;
@@ -186,4 +174,7 @@ $('hold-button').addEventListener('click', holdSelected);
 $('confirm-form').addEventListener('submit', book);
 $('release-button').addEventListener('click', release);
 $('appointments-heading').setAttribute('tabindex', '-1');
-start();
+startPage('patient', async (me) => {
+  state.me = me;
+  await showBooking();
+});

@@ -50,3 +50,19 @@ function h(tag, attrs, ...children) {
   for (const c of children) el.append(c);
   return el;
 }
+
+/**
+ * Starts a page: with a session of `role`, calls `show(me)`; otherwise shows the login
+ * form (`#login-section`) and focuses its first field.
+ */
+async function startPage(role, show) {
+  try {
+    const me = await api('GET', '/api/me');
+    if (me.role !== role) throw { status: 403, code: 'not_authorized', message: `log in as ${role}` };
+    await show(me);
+  } catch (e) {
+    if (e.status !== 401) say(document.getElementById('status'), 'error', explainError(e));
+    document.getElementById('login-section').hidden = false;
+    document.getElementById('username').focus();
+  }
+}

@@ -14,19 +14,6 @@ function nameIn(list, id) {
   return x ? x.name : id || '';
 }
 
-async function start() {
-  try {
-    const me = await api('GET', '/api/me');
-    if (me.role !== 'staff') throw { status: 403, code: 'not_authorized', message: 'log in as staff' };
-  } catch (e) {
-    if (e.status !== 401) say(status, 'error', explainError(e));
-    $('login-section').hidden = false;
-    $('username').focus();
-    return;
-  }
-  await showQueue();
-}
-
 async function showQueue() {
   practice = practice || (await api('GET', '/api/practice'));
   $('login-section').hidden = true;
@@ -80,4 +67,4 @@ $('logout').addEventListener('click', async () => {
   await api('POST', '/api/logout');
   location.reload();
 });
-start();
+startPage('staff', showQueue);

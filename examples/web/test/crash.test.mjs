@@ -2,23 +2,13 @@
 // One of two processes is killed with SIGKILL in the middle of a booking load and started
 // again: it recovers from the database; nothing acknowledged is lost, nothing is doubled.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  Client, bookingLoad, converged, createPatients, freshDatabase, startServer, stopServer,
+  Client, bookingLoad, converged, createPatients, startServer, useServers,
   storedAppointmentIds, storedChanges,
 } from './helpers.mjs';
 
-/** @type {any[]} */
-const servers = [];
-let databaseUrl = '';
-
-before(async () => {
-  databaseUrl = await freshDatabase('crash');
-  servers.push(await startServer({ databaseUrl, snapshotEvery: 40 }), await startServer({ databaseUrl, snapshotEvery: 40 }));
-});
-after(async () => {
-  for (const s of servers) await stopServer(s);
-});
+const ctx = useServers('crash', 2, 40);
 
 /** Bookable, non-overlapping follow-up times of a practitioner. */
 async function freeTimes(/** @type {Client} */ staff, /** @type {string} */ practitioner) {
@@ -35,7 +25,7 @@ async function freeTimes(/** @type {Client} */ staff, /** @type {string} */ prac
 }
 
 test('SIGKILL mid-load, restart: recovered from the database, nothing lost or doubled', { timeout: 120000 }, async () => {
-  let [a, b] = servers.map((s) => new Client(s.url));
+  let [a, b] = ctx.servers.map((s) => new Client(s.url));
   await Promise.all([a.staffLogin(), b.staffLogin()]);
   const perProcess = 120;
   await createPatients(a, 2 * perProcess);
@@ -52,8 +42,8 @@ test('SIGKILL mid-load, restart: recovered from the database, nothing lost or do
   const answersA = /** @type {any} */ (loadA).answers;
   const until = Date.now() + 30000;
   while (answersA.length < 30 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-  const killed = new Promise((r) => servers[0].child.once('exit', r));
-  servers[0].child.kill('SIGKILL');
+  const killed = new Promise((r) => ctx.servers[0].child.once('exit', r));
+  ctx.servers[0].child.kill('SIGKILL');
   await killed;
   loadA.stop();
   const [resultA, resultB] = await Promise.all([loadA.done, loadB.done]);
@@ -61,8 +51,8 @@ test('SIGKILL mid-load, restart: recovered from the database, nothing lost or do
   assert.ok(ackedA.length >= 30 && ackedA.length < perProcess, `A acknowledged ${ackedA.length} before the kill`);
   assert.equal(resultB.answers.length, perProcess);
 
-  const restarted = await startServer({ databaseUrl, snapshotEvery: 40, port: servers[0].port });
-  servers[0] = restarted;
+  const restarted = await startServer({ databaseUrl: ctx.databaseUrl, snapshotEvery: 40, port: ctx.servers[0].port });
+  ctx.servers[0] = restarted;
   a = await new Client(restarted.url).staffLogin();
   console.log(`crash: A acknowledged ${ackedA.length}, B ${resultB.answers.filter((/** @type {any} */ x) => x.status === 201).length}; ` +
     `restarted A served again after ${restarted.startMs} ms`);
@@ -74,7 +64,7 @@ test('SIGKILL mid-load, restart: recovered from the database, nothing lost or do
   assert.equal(new Set(ids).size, ids.length, 'no id acknowledged twice');
 
   await converged([a, b]);
-  const stored = storedAppointmentIds(await storedChanges(databaseUrl));
+  const stored = storedAppointmentIds(await storedChanges(ctx.databaseUrl));
   for (const id of ids) assert.ok(stored.has(id), `acknowledged ${id} is in the database`);
   for (const c of [a, b]) {
     const r = await c.call('GET', '/api/staff/appointments?from=2027-03-09&to=2027-04-02');

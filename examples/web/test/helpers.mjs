@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import autocannon from 'autocannon';
 
@@ -183,4 +184,25 @@ export function bookingLoad(opts) {
     const timer = setTimeout(() => instance.stop(), opts.maxSeconds * 1000);
   });
   return { done, answers, stop: () => instance.stop() };
+}
+
+/**
+ * For a test file: a fresh database and `count` server processes started at once (racing
+ * to seed it), stopped after the file's tests.
+ * @param {string} prefix
+ * @param {number} count
+ * @param {number} snapshotEvery
+ */
+export function useServers(prefix, count, snapshotEvery) {
+  /** @type {{servers: any[], databaseUrl: string}} */
+  const ctx = { servers: [], databaseUrl: '' };
+  before(async () => {
+    ctx.databaseUrl = await freshDatabase(prefix);
+    const started = Array.from({ length: count }, () => startServer({ databaseUrl: ctx.databaseUrl, snapshotEvery }));
+    ctx.servers.push(...(await Promise.all(started)));
+  });
+  after(async () => {
+    for (const s of ctx.servers) await stopServer(s);
+  });
+  return ctx;
 }

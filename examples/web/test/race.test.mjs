@@ -3,27 +3,16 @@
 // through both: never over capacity, and every acknowledged booking is in the database and
 // in both processes afterwards.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  Client, bookingLoad, converged, createPatients, freshDatabase, startServer, stopServer,
+  Client, bookingLoad, converged, createPatients, useServers,
   storedAppointmentIds, storedChanges,
 } from './helpers.mjs';
 
-/** @type {any[]} */
-const servers = [];
-let databaseUrl = '';
-
-before(async () => {
-  databaseUrl = await freshDatabase('race');
-  // Start both at once: they race to seed the empty database too.
-  servers.push(...(await Promise.all([startServer({ databaseUrl, snapshotEvery: 25 }), startServer({ databaseUrl, snapshotEvery: 25 })])));
-});
-after(async () => {
-  for (const s of servers) await stopServer(s);
-});
+const ctx = useServers('race', 2, 25);
 
 test('two processes, 16 clients, the same slots: never over capacity, nothing acknowledged lost', { timeout: 120000 }, async () => {
-  const [a, b] = await Promise.all(servers.map((s) => new Client(s.url).staffLogin()));
+  const [a, b] = await Promise.all(ctx.servers.map((s) => new Client(s.url).staffLogin()));
   const requests = 160;
   await createPatients(a, requests);
 
@@ -68,7 +57,7 @@ test('two processes, 16 clients, the same slots: never over capacity, nothing ac
   assert.equal(new Set(ids).size, ids.length, 'no appointment id acknowledged twice');
 
   const status = await converged([a, b]);
-  const stored = storedAppointmentIds(await storedChanges(databaseUrl));
+  const stored = storedAppointmentIds(await storedChanges(ctx.databaseUrl));
   for (const id of ids) {
     assert.ok(stored.has(id), `${id} is in the database`);
     for (const c of [a, b]) {
