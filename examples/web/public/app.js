@@ -66,7 +66,7 @@ function renderSlots() {
     : 'No times are offered online on this day. Try another day or practitioner.';
   state.slots.forEach((slot, i) => {
     const clinic = clinicOf(slot.clinic);
-    const text = `${formatInZone(slot.start, clinic.time_zone, false)} at ${clinic.name}`;
+    const text = `${slotTime(slot.start)} at ${clinic.name}`;
     list.append(h('li', { class: 'choice' },
       h('input', { type: 'radio', name: 'slot', id: `slot-${i}`, value: String(i) }),
       h('label', { for: `slot-${i}`, text })));
@@ -86,9 +86,8 @@ async function holdSelected() {
   if ($('practitioner').value) body.practitioner = $('practitioner').value;
   try {
     state.hold = await api('POST', '/api/holds', body);
-    state.hold.clinic_tz = clinicOf(slot.clinic).time_zone;
     $('hold-summary').textContent =
-      `${serviceName(body.service)} for ${patientName(body.patient)}, ${formatInZone(slot.start, state.hold.clinic_tz, true)}` +
+      `${serviceName(body.service)} for ${patientName(body.patient)}, ${slot.start.slice(0, 10)} ${slotTime(slot.start)}` +
       ` at ${clinicOf(slot.clinic).name}. This time is held for you for a few minutes.`;
     $('confirm-form').hidden = false;
     $('slots-fieldset').hidden = true;

@@ -33,6 +33,18 @@ function formatInZone(instant, timeZone, withDate) {
   return new Intl.DateTimeFormat('en-CA', opts).format(new Date(instant));
 }
 
+/**
+ * The wall time and UTC offset of a slot start as the engine gives it
+ * ("2027-03-09T09:30:00-05:00" → "09:30 (UTC−05:00)"): the engine's own zone rules, even
+ * where the browser's time-zone data differs.
+ */
+function slotTime(start) {
+  const m = /T(\d{2}:\d{2}):\d{2}(?:\.\d+)?(Z|[+-]\d{2}:\d{2})$/.exec(start);
+  if (!m) return start;
+  const offset = m[2] === 'Z' ? '+00:00' : m[2];
+  return `${m[1]} (UTC${offset.replace('-', '\u2212')})`;
+}
+
 /** Removes every child of an element. */
 function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
