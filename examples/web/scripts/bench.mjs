@@ -9,7 +9,7 @@ import {
 } from '../test/helpers.mjs';
 
 const SLOTS_SECONDS = 10;
-const BOOKINGS = 400;
+const BOOKINGS = 600;
 
 const databaseUrl = await freshDatabase('bench');
 const servers = [await startServer({ databaseUrl }), await startServer({ databaseUrl })];
@@ -35,20 +35,30 @@ for (const practitioner of ['christine', 'amir', 'mei']) {
   }
 }
 const patients = Array.from({ length: BOOKINGS }, (_, i) => `load-${i}`);
-const t0 = Date.now();
-const loads = clients.map((c, i) => bookingLoad({
-  url: c.url, cookie: /** @type {string} */ (c.cookie), connections: 8,
-  patients: patients.filter((_, j) => j % 2 === i), slots: times.filter((_, j) => j % 2 === i), maxSeconds: 120,
-}));
-const results = await Promise.all(loads.map((l) => l.done));
-const seconds = (Date.now() - t0) / 1000;
-const answers = results.flatMap((r) => r.answers);
-const ok = answers.filter((a) => a.status === 201).length;
-const status = await converged(clients);
-const statuses = await Promise.all(clients.map((c) => c.call('GET', '/api/staff/status')));
-console.log(`bookings, two processes, 8 connections each: ${BOOKINGS} requests in ${seconds.toFixed(2)} s = ` +
-  `${(BOOKINGS / seconds).toFixed(0)} req/s, ${ok} booked (${(ok / seconds).toFixed(0)} bookings/s), ` +
-  `${answers.length - ok} refused (patient or slot limits), lost races ${statuses.map((s) => s.body.conflicts).join('/')}, last seq ${status.last_seq}`);
+/**
+ * Books `patients` at `slots` through `use` (each client with 8 connections); prints a line.
+ * @param {string} label @param {Client[]} use @param {string[]} who @param {typeof times} slots
+ */
+async function bookings(label, use, who, slots) {
+  const t0 = Date.now();
+  const loads = use.map((c, i) => bookingLoad({
+    url: c.url, cookie: /** @type {string} */ (c.cookie), connections: 8,
+    patients: who.filter((_, j) => j % use.length === i), slots: slots.filter((_, j) => j % use.length === i), maxSeconds: 120,
+  }));
+  const results = await Promise.all(loads.map((l) => l.done));
+  const seconds = (Date.now() - t0) / 1000;
+  const answers = results.flatMap((r) => r.answers);
+  const ok = answers.filter((a) => a.status === 201).length;
+  const status = await converged(clients);
+  const statuses = await Promise.all(clients.map((c) => c.call('GET', '/api/staff/status')));
+  console.log(`bookings, ${label}, 8 connections each: ${who.length} requests in ${seconds.toFixed(2)} s, ` +
+    `${ok} booked (${(ok / seconds).toFixed(0)} bookings/s), ${answers.length - ok} refused, ` +
+    `lost races so far ${statuses.map((s) => s.body.conflicts).join('/')}, last seq ${status.last_seq}`);
+  return status;
+}
+const half = BOOKINGS / 2;
+await bookings('one process', [clients[0]], patients.slice(0, half), times.slice(0, half));
+const status = await bookings('two processes', clients, patients.slice(half), times.slice(half));
 
 servers[0].child.kill('SIGKILL');
 await new Promise((r) => servers[0].child.once('exit', r));
