@@ -10,6 +10,8 @@
 //   STAFF_USERNAME    the staff user (default "frontdesk"); STAFF_PASSWORD its password
 //                     (unset: staff login is refused)
 //   SNAPSHOT_EVERY    store a snapshot after this many changes (default 500)
+//   POLL_MS           the safety-net poll for other processes' changes (default 2000;
+//                     LISTEN/NOTIFY brings them at once)
 //   CLOCK_START       an instant: the server's clock starts there and runs at normal speed
 //                     (demo and tests on the sample data's dates); unset: the real clock
 //   COOKIE_SECURE     "1": mark the cookie Secure (behind HTTPS)
@@ -17,7 +19,7 @@ import pg from 'pg';
 import { buildApp } from './lib/app.mjs';
 import { SAMPLE_PRACTICE, seedSample } from './lib/sample.mjs';
 import { Sessions } from './lib/session.mjs';
-import { DEFAULT_SNAPSHOT_EVERY, PracticeStore } from './lib/store.mjs';
+import { DEFAULT_POLL_MS, DEFAULT_SNAPSHOT_EVERY, PracticeStore } from './lib/store.mjs';
 
 /** @param {string} name */
 function required(name) {
@@ -47,8 +49,13 @@ const secret = required('SESSION_SECRET');
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const snapshotEvery = Number(process.env.SNAPSHOT_EVERY ?? DEFAULT_SNAPSHOT_EVERY);
+const pollMs = Number(process.env.POLL_MS ?? DEFAULT_POLL_MS);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`server: PORT must be 0 to 65535`);
+  process.exit(2);
+}
+if (!Number.isInteger(pollMs) || pollMs < 10) {
+  console.error(`server: POLL_MS must be an integer of at least 10`);
   process.exit(2);
 }
 if (!Number.isInteger(snapshotEvery) || snapshotEvery < 1) {
@@ -62,7 +69,7 @@ const pool = new pg.Pool({ connectionString: databaseUrl, max: 8 });
 pool.on('error', (e) => log(`pool: ${e.message}`));
 const started = Date.now();
 const store = await PracticeStore.open({ pool, practice: SAMPLE_PRACTICE, seed: () => seedSample(clock()), snapshotEvery, log });
-await store.follow();
+await store.follow(pollMs);
 const staffPassword = process.env.STAFF_PASSWORD;
 const app = buildApp({
   store,

@@ -9,8 +9,8 @@ import { Engine, ClinicPortalError } from 'clinic-portal';
 export const MAX_WRITE_ATTEMPTS = 32;
 /** Default: a snapshot is stored after every this many changes. */
 export const DEFAULT_SNAPSHOT_EVERY = 500;
-/** The safety-net poll for changes made by other processes, in milliseconds. */
-export const POLL_MS = 2000;
+/** Default safety-net poll for changes made by other processes, in milliseconds. */
+export const DEFAULT_POLL_MS = 2000;
 
 const UNIQUE_VIOLATION = '23505';
 const SCHEMA = readFileSync(new URL('../schema.sql', import.meta.url), 'utf8');
@@ -199,8 +199,8 @@ export class PracticeStore {
     this.log(`snapshot of ${this.practice} at seq ${seq}`);
   }
 
-  /** Follows the other processes: LISTEN portal_changes, plus a poll every POLL_MS. */
-  async follow() {
+  /** Follows the other processes: LISTEN portal_changes, plus a poll every `pollMs`. */
+  async follow(pollMs = DEFAULT_POLL_MS) {
     const client = await this.pool.connect();
     this.listener = client;
     client.on('notification', (msg) => {
@@ -209,7 +209,7 @@ export class PracticeStore {
     });
     client.on('error', (e) => this.log(`listener: ${e.message}`));
     await client.query('LISTEN portal_changes');
-    this.poller = setInterval(() => this.catchUpQuietly(), POLL_MS);
+    this.poller = setInterval(() => this.catchUpQuietly(), pollMs);
     this.poller.unref();
   }
 

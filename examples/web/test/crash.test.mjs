@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   Client, bookingLoad, converged, createPatients, startServer, useServers,
-  storedAppointmentIds, storedChanges,
+  storedAppointmentIds, storedChanges, storedSnapshotSeqs,
 } from './helpers.mjs';
 
 const ctx = useServers('crash', 2, 40);
@@ -51,6 +51,9 @@ test('SIGKILL mid-load, restart: recovered from the database, nothing lost or do
   assert.ok(ackedA.length >= 30 && ackedA.length < perProcess, `A acknowledged ${ackedA.length} before the kill`);
   assert.equal(resultB.answers.length, perProcess);
 
+  // Snapshots were stored along the way (every 40 changes), and the restart starts from one.
+  const snapshots = await storedSnapshotSeqs(ctx.databaseUrl);
+  assert.ok(snapshots.length >= 3, `snapshots at ${snapshots.join(', ')}`);
   const restarted = await startServer({ databaseUrl: ctx.databaseUrl, snapshotEvery: 40, port: ctx.servers[0].port });
   ctx.servers[0] = restarted;
   a = await new Client(restarted.url).staffLogin();

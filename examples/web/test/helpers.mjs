@@ -34,7 +34,7 @@ export async function freshDatabase(/** @type {string} */ prefix) {
 
 /**
  * A server process (server.mjs) on a free port; resolves once it listens.
- * @param {{databaseUrl: string, snapshotEvery?: number, port?: number}} opts
+ * @param {{databaseUrl: string, snapshotEvery?: number, port?: number, pollMs?: number}} opts
  */
 export function startServer(opts) {
   return new Promise((resolve, reject) => {
@@ -49,6 +49,7 @@ export function startServer(opts) {
         STAFF_PASSWORD: STAFF.password,
         CLOCK_START,
         SNAPSHOT_EVERY: String(opts.snapshotEvery ?? 500),
+        POLL_MS: String(opts.pollMs ?? 2000),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -124,6 +125,15 @@ export async function storedChanges(/** @type {string} */ databaseUrl) {
   return rows.map((r) => r.change);
 }
 
+/** The sequence numbers of the stored snapshots, oldest first. */
+export async function storedSnapshotSeqs(/** @type {string} */ databaseUrl) {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const { rows } = await db.query("SELECT seq FROM snapshots WHERE practice = 'riverside' ORDER BY seq");
+  await db.end();
+  return rows.map((r) => Number(r.seq));
+}
+
 /** The ids of the appointments put by stored changes. */
 export function storedAppointmentIds(/** @type {any[]} */ changes) {
   const ids = new Set();
@@ -192,13 +202,14 @@ export function bookingLoad(opts) {
  * @param {string} prefix
  * @param {number} count
  * @param {number} snapshotEvery
+ * @param {number} [pollMs]
  */
-export function useServers(prefix, count, snapshotEvery) {
+export function useServers(prefix, count, snapshotEvery, pollMs) {
   /** @type {{servers: any[], databaseUrl: string}} */
   const ctx = { servers: [], databaseUrl: '' };
   before(async () => {
     ctx.databaseUrl = await freshDatabase(prefix);
-    const started = Array.from({ length: count }, () => startServer({ databaseUrl: ctx.databaseUrl, snapshotEvery }));
+    const started = Array.from({ length: count }, () => startServer({ databaseUrl: ctx.databaseUrl, snapshotEvery, pollMs }));
     ctx.servers.push(...(await Promise.all(started)));
   });
   after(async () => {
