@@ -3,7 +3,12 @@
 # its unix socket in the same dir. Sets PGTMP, PGPORT and DATABASE_URL, and pg_stop (also
 # run on exit). As root the server runs as the `postgres` user (it refuses to run as root).
 
-pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+# The newest server installation (a client-only package has no initdb).
+pg_bin_dir() {
+    local initdb
+    initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1)
+    if [ -n "$initdb" ]; then dirname "$initdb"; fi
+}
 
 apt_install() {
     local sudo=""

@@ -154,6 +154,19 @@ export function buildApp(opts) {
   /** @param {import('clinic-portal').Operation} op */
   const run = (op) => store.run(op, clock());
 
+  /** A patient's display name ("Ben Souza"), or null without a patient or name. */
+  /** @param {string | null | undefined} id */
+  const patientName = (id) => {
+    if (!id) return null;
+    try {
+      const p = engine.patient(id);
+      return [p.first_name, p.last_name].filter(Boolean).join(' ') || null;
+    } catch (e) {
+      if (e instanceof ClinicPortalError && e.code === 'not_found') return null;
+      throw e;
+    }
+  };
+
   app.get('/api/health', async () => ({ ok: true, practice: store.practice, last_seq: engine.lastSeq() }));
 
   app.get('/api/practice', async () => {
@@ -284,7 +297,8 @@ export function buildApp(opts) {
   // Staff side.
   app.get('/api/staff/pending', async (req) => {
     staffOnly(req);
-    return { pending: engine.pendingQueue(clock()) };
+    const pending = engine.pendingQueue(clock()).map((item) => ({ ...item, patient_name: patientName(item.appointment.patient) }));
+    return { pending };
   });
 
   for (const decision of /** @type {const} */ (['accept', 'decline'])) {

@@ -34,7 +34,7 @@ async function showQueue() {
         h('button', { type: 'button', 'data-action': 'accept', onclick: () => decideOn(a.id, 'accept'), text: 'Accept' }),
         h('button', { type: 'button', class: 'secondary', 'data-action': 'decline', onclick: () => decideOn(a.id, 'decline'), text: 'Decline' })));
     body.append(h('tr', { 'data-appointment': a.id },
-      h('td', { text: when }), h('td', { text: a.patient || '' }), h('td', { text: nameIn(practice.services, a.service) }),
+      h('td', { text: when }), h('td', { text: item.patient_name ? `${item.patient_name} (${a.patient})` : a.patient || '' }), h('td', { text: nameIn(practice.services, a.service) }),
       h('td', { text: nameIn(practice.practitioners, a.practitioner) }),
       h('td', { text: item.age_minutes === null ? '' : `${item.age_minutes} min` }), h('td', {}, decide)));
   }

@@ -30,7 +30,7 @@ export const SUMMARIES = {
   'POST /api/appointments/{id}/cancel': 'Cancels an appointment: inside the cancel window for a patient (422 cancel_window_closed otherwise); staff give a reason.',
   'POST /api/appointments/{id}/reschedule': 'Moves an appointment to another start.',
   'POST /api/invitations/accept': 'Accepts an invitation link: a new account with `password`, or the logged-in account gains the link.',
-  'GET /api/staff/pending': 'Staff: the pending requests, oldest first.',
+  'GET /api/staff/pending': "Staff: the pending requests, oldest first, each with the patient's name.",
   'POST /api/staff/appointments/{id}/accept': 'Staff: accepts a pending request, with an optional note to the patient.',
   'POST /api/staff/appointments/{id}/decline': 'Staff: declines a pending request, with an optional note to the patient.',
   'GET /api/staff/appointments': 'Staff: the portal appointments between two local dates.',

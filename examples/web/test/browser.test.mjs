@@ -69,7 +69,7 @@ test('a guardian books for her child, staff accept, a late cancel is refused', {
   await staff.getByLabel('Staff user').fill(STAFF.username);
   await staff.getByLabel('Password').fill(STAFF.password);
   await staff.getByRole('button', { name: 'Log in' }).click();
-  const request = staff.locator('#pending tr', { hasText: 'pat-ben' });
+  const request = staff.locator('#pending tr', { hasText: 'Ben Souza (pat-ben)' });
   await request.waitFor();
   await shot(staff, '05-staff-queue');
   await request.getByRole('textbox').fill('See you Tuesday, bring shorts.');
