@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of clinic-portal from a fresh clone: formatting, lints, the Rust suites
 # (unit, integration, shared vectors, doc tests including the README quickstart), and a
-# build of every benchmark so they cannot rot, then the C/C++, Python and Node suites.
+# build of every benchmark so they cannot rot, then the C/C++, Python and Node suites and
+# the web example (Node + PostgreSQL + browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,9 @@ scripts/test-python.sh
 
 step "Node package (scripts/test-node.sh)"
 scripts/test-node.sh
+
+step "web example: PostgreSQL, browser, race and crash tests (scripts/test-web.sh)"
+scripts/test-web.sh
 
 step "demo runs"
 cargo run --locked --quiet --example demo > /dev/null
