@@ -835,7 +835,9 @@ pub(crate) fn booking_window(practice: &Practice, clinic: Ix, now: Instant) -> B
     let today = crate::zone::wall_of(tz, now).date();
     let horizon_end = today
         .checked_add_days(Days::new(u64::from(s.max_days_ahead) + 1))
-        .map_or(Instant::MAX, |d| DayFrame::new(tz, d).midnight);
+        .map_or(Instant::MAX, |d| {
+            practice.clinics[clinic].frames.frame(d).midnight
+        });
     BookingWindow {
         earliest: now
             .saturating_add(3600 * i64::from(s.min_hours_before_booking))

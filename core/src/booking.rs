@@ -22,7 +22,7 @@ use crate::outbox::{
 };
 use crate::policy::{cancel_cutoff, consent_needed, status_on_booking};
 use crate::practice::Ix;
-use crate::zone::{wall_of, DayFrame};
+use crate::zone::wall_of;
 use crate::{Engine, Error, ErrorCode, Result};
 
 // ---------------------------------------------------------------------------------------
@@ -683,7 +683,9 @@ impl Engine {
     /// `start`.
     fn day_load(&self, state: &State, p: Ix, clinic: Ix, start: DateTime<Utc>, now: i64) -> usize {
         let tz = state.practice.clinics[clinic].tz;
-        let frame = DayFrame::new(tz, wall_of(tz, start.timestamp()).date());
+        let frame = state.practice.clinics[clinic]
+            .frames
+            .frame(wall_of(tz, start.timestamp()).date());
         state.occupancy.timeline(p).map_or(0, |t| {
             t.overlapping(frame.midnight, frame.next_midnight)
                 .filter(|o| o.live_at(now) && o.start >= frame.midnight)

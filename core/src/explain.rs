@@ -18,7 +18,7 @@ use crate::availability::{
 use crate::config::{SlotMode, Weekday};
 use crate::engine::State;
 use crate::practice::{fmt_minutes, CService, Ix, Practice};
-use crate::zone::{wall_of, DayFrame, Instant};
+use crate::zone::{wall_of, Instant};
 use crate::Result;
 
 /// The verdict for one practitioner.
@@ -236,7 +236,7 @@ fn closed_for_everyone(
             {
                 return false;
             }
-            let frame = frame.get_or_insert_with(|| DayFrame::new(practice.clinics[c].tz, date));
+            let frame = frame.get_or_insert_with(|| practice.clinics[c].frames.frame(date));
             let (s, e) = (
                 frame.boundary_instant(closure.start),
                 frame.boundary_instant(closure.end),
@@ -366,7 +366,7 @@ fn check_at(
     let wall = wall_of(tz, start);
     let date = wall.date();
     let minute = wall.hour() * 60 + wall.minute();
-    let frame = DayFrame::new(tz, date);
+    let frame = practice.clinics[clinic].frames.frame(date);
     let end = start.saturating_add(60 * i64::from(service.duration_minutes));
     // Written out only when a refusal needs them.
     let span = SpanText {

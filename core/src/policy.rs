@@ -10,7 +10,7 @@ use crate::engine::State;
 use crate::journal::Delta;
 use crate::model::{Appointment, AppointmentStatus};
 use crate::practice::Ix;
-use crate::zone::{wall_of, DayFrame};
+use crate::zone::wall_of;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// docs/booking.md: a portal booking is `booked` at once with `auto_accept`, else `pending`.
@@ -289,7 +289,7 @@ impl Engine {
                 let Some(record) = practice.practitioners[p].record_on(date) else {
                     continue;
                 };
-                let frame = DayFrame::new(tz, date);
+                let frame = practice.clinics[c].frames.frame(date);
                 let blocks = day_blocks(
                     practice,
                     record,

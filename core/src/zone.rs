@@ -334,6 +334,15 @@ impl FrameCache {
         })
     }
 
+    /// The frame of one date, from the cached year (computed directly outside chrono's
+    /// calendar).
+    pub(crate) fn frame(&self, date: NaiveDate) -> DayFrame {
+        self.year(chrono::Datelike::year(&date))
+            .get(chrono::Datelike::ordinal0(&date) as usize)
+            .copied()
+            .unwrap_or_else(|| DayFrame::new(self.tz, date))
+    }
+
     /// The frames of `days` consecutive dates from `from` (fewer if chrono's calendar ends
     /// first).
     pub(crate) fn frames(&self, from: NaiveDate, days: usize) -> Vec<DayFrame> {
