@@ -1043,6 +1043,10 @@ impl Engine {
             .map(|h| Delta::RemoveHold { id: h.id.clone() })
             .collect();
         let n = deltas.len();
+        let mut deltas = deltas;
+        if n > 0 && self.follow_waitlist(&mut state, &mut deltas, now).is_err() {
+            return 0;
+        }
         if n > 0 && self.commit(&mut state, deltas).is_err() {
             return 0;
         }
@@ -1240,6 +1244,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(booking)
     }
@@ -1406,6 +1411,7 @@ impl Engine {
             },
         ];
         self.notify(state, &mut deltas, kind, recipients, data);
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(Booking {
             appointment,
@@ -1519,6 +1525,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(outcome)
     }
@@ -1647,6 +1654,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(outcome)
     }
