@@ -602,8 +602,17 @@ impl Engine {
             id: offer.hold.clone(),
         }];
         self.follow_waitlist(state, &mut deltas, now)?;
+        // As the change leaves it (while planning, the change is not applied).
+        let after = deltas
+            .iter()
+            .rev()
+            .find_map(|d| match d {
+                Delta::PutWaitlistEntry { entry } if entry.id == id => Some((**entry).clone()),
+                _ => None,
+            })
+            .unwrap_or(entry);
         self.commit(state, deltas)?;
-        Ok(waitlist_entry(state, id).unwrap_or(entry))
+        Ok(after)
     }
 
     /// Moves the waitlist on to `now`: every offer expired by then passes to the next
