@@ -1104,3 +1104,8 @@ fn entry_end(zones: &[chrono_tz::Tz], to: NaiveDate) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp(end, 0)
         .ok_or_else(|| Error::invalid_input("the waitlist range ends out of range"))
 }
+
+/// The worked example of docs/waitlist.md, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/waitlist.md")]
+struct WaitlistGuide;

@@ -686,7 +686,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_leave_waitlist(engine, BAD_UTF8, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_leave_waitlist(engine, TRUNCATED_JSON, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_leave_waitlist(engine, huge, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
-    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "NULL", -1, 0);
     BEGIN(); status = cp_engine_leave_waitlist(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_leave_waitlist(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_leave_waitlist(engine, "x", huge, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
@@ -698,7 +698,7 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, BAD_UTF8, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, TRUNCATED_JSON, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, huge, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
-    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "NULL", -1, 0);
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "truncated JSON", -1, 0);
     BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", huge, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
