@@ -410,6 +410,15 @@ fn join_refusals_change_nothing() {
     fails(&e, ErrorCode::InvalidInput, |e| {
         e.join_waitlist(&week("p2").id(" "), now())
     });
+    // The ends of the date range: refused, never a panic.
+    for (from, to) in [
+        (date(9999, 6, 1), date(9999, 12, 31)),
+        (date(1899, 12, 31), date(1900, 1, 5)),
+    ] {
+        fails(&e, ErrorCode::InvalidInput, |e| {
+            e.join_waitlist(&WaitlistRequest::new("p2", "physio-30", from, to), now())
+        });
+    }
     fails(&e, ErrorCode::DuplicateId, |e| {
         e.join_waitlist(&week("p2").id("w1"), now())
     });
