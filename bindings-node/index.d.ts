@@ -88,6 +88,10 @@ export declare class NativeEngine {
   registration(id: string): string
   /** Portal appointments matching a filter (JSON). */
   reportPortalAppointments(filterJson: string): string
+  /** The waitlist entries matching a filter, first come first (JSON). */
+  waitlist(filterJson: string): string
+  /** The waitlist's counts of offers made, accepted, declined and expired (JSON). */
+  waitlistReport(): string
   /** What staff must act on (JSON). */
   pendingQueue(now: string): string
   /** Patients per referral type (JSON). */

@@ -5,7 +5,8 @@
 //! It first shows what the portal offers on Monday 2027-03-08 at 09:00 in Toronto, then
 //! tells one story in time order: a patient holds, books, is accepted and reschedules; a
 //! mother gets one account for her family and books for her children; a duplicate signup
-//! is merged; a late cancellation is refused. Every notification the engine queues is
+//! is merged; a cancellation is offered to a patient on the waitlist, who books it; a late
+//! cancellation is refused. Every notification the engine queues is
 //! shown under the step that caused it. Times are printed in the clinic's own zone.
 //!
 //! Run with `cargo run --example demo`.
@@ -17,7 +18,7 @@ use chrono_tz::Tz;
 use clinic_portal::{
     AcceptInvitation, Appointment, BookRequest, CancelRequest, DecisionRequest, Engine, Error,
     HoldRequest, InviteRequest, Password, Patient, RescheduleRequest, SignupRequest, SlotQuery,
-    Slots,
+    Slots, WaitlistFilter, WaitlistRequest,
 };
 use serde::{Deserialize, Serialize};
 
@@ -231,6 +232,7 @@ fn booking_story(engine: &Engine, christine: &Slots, clock: &mut Clock) -> DemoR
 
     family(engine, christine, clock)?;
     duplicate_signup(engine, clock)?;
+    waitlist(engine, christine, clock)?;
 
     let at = clock.at(later - Duration::hours(20));
     step(
@@ -422,6 +424,80 @@ fn duplicate_signup(engine: &Engine, clock: &mut Clock) -> DemoResult {
         merged.record.replaced_by,
         merged.links.len(),
         engine.review_queue().len()
+    );
+    notifications(engine);
+    Ok(())
+}
+
+/// Dev books a time with Christine and Ana waits for one that day; when Dev cancels, the
+/// engine holds the freed time for Ana and tells her, and she books it (docs/waitlist.md).
+fn waitlist(engine: &Engine, christine: &Slots, clock: &mut Clock) -> DemoResult {
+    let service = "physio-followup-30";
+    let at = clock.later(10);
+    let mut taken = None;
+    for slot in christine.iter() {
+        let start = slot.start().with_timezone(&Utc);
+        if start < at + Duration::days(2) {
+            continue;
+        }
+        let request = BookRequest::new("pat-dev", service, start)
+            .practitioner("christine")
+            .consent();
+        if let Ok(b) = engine.book(&request, at) {
+            taken = Some(b);
+            break;
+        }
+    }
+    let booked = taken.ok_or("no time left for Dev with Christine")?;
+    let start = booked.appointment.start;
+    let clinic = booked.appointment.clinic.clone().unwrap_or_default();
+    step(
+        engine,
+        at,
+        &format!("Dev books {} with Christine", local(engine, &clinic, start)),
+    );
+    notifications(engine);
+
+    let at = clock.later(5);
+    step(engine, at, "Ana joins the waitlist for Christine that day");
+    let tz: Tz = zone_name(engine, &clinic).parse().unwrap_or(Tz::UTC);
+    let day = start.with_timezone(&tz).date_naive();
+    let entry = engine.join_waitlist(
+        &WaitlistRequest::new("pat-ana", service, day, day).practitioner("christine"),
+        at,
+    )?;
+    println!("  entry {} waits from {day} to {day}", entry.id);
+
+    let at = clock.later(30);
+    step(engine, at, "Dev cancels: the time is offered to Ana");
+    engine.cancel(&CancelRequest::by_patient(&booked.appointment.id), at)?;
+    let offer = engine
+        .waitlist(&WaitlistFilter::default())
+        .into_iter()
+        .find(|e| e.id == entry.id)
+        .and_then(|e| e.offer)
+        .ok_or("no offer for Ana")?;
+    println!(
+        "  hold {} keeps {} for Ana until {}",
+        offer.hold,
+        local(engine, &offer.clinic, offer.start),
+        local(engine, &offer.clinic, offer.expires_at)
+    );
+    notifications(engine);
+
+    let at = clock.later(20);
+    step(engine, at, "Ana books the offered time from the hold");
+    let mine = engine.book(
+        &BookRequest::from_hold("pat-ana", &offer.hold).consent(),
+        at,
+    )?;
+    let report = engine.waitlist_report();
+    println!(
+        "  booked {}: status {}; waitlist offers made {}, accepted {}",
+        mine.appointment.id,
+        name_of(&mine.appointment.status),
+        report.offered,
+        report.accepted
     );
     notifications(engine);
     Ok(())

@@ -1792,6 +1792,132 @@ cp_status cp_engine_search_slots(const struct cp_engine *engine,
 // `slots` is NULL or an unfreed answer of `cp_engine_search_slots`.
 void cp_slots_free(struct cp_slots *slots);
 
+// Puts a patient on the waitlist (`Engine::join_waitlist`). Outcome: the `WaitlistEntry`.
+//
+// - `request_json`: `WaitlistRequest` JSON (UTF-8 JSON, borrowed for the call).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
+//   caller and freed with `cp_string_free`; NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; concurrent calls are serialised
+// inside it. A failed call changes nothing.
+// Errors: `invalid_input`, `not_found`, `not_authorized`, `duplicate_id`, `limit_reached`;
+// `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument; `internal` if
+// the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_join_waitlist(const struct cp_engine *engine,
+                                  const char *request_json,
+                                  int64_t now,
+                                  char **out_json,
+                                  struct cp_error **error);
+
+// Takes an entry off the waitlist (`Engine::leave_waitlist`); an offer out is withdrawn
+// and passes on. Outcome: the removed `WaitlistEntry`.
+//
+// - `id`: entry id (UTF-8 string, borrowed for the call).
+// - `actor`: the portal account acting, or NULL for the staff side (UTF-8 string, borrowed for the call, NULL allowed).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
+//   caller and freed with `cp_string_free`; NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; concurrent calls are serialised
+// inside it. A failed call changes nothing.
+// Errors: `not_found`, `not_authorized`; `invalid_input` for a NULL, non-UTF-8, oversized
+// or malformed argument; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_leave_waitlist(const struct cp_engine *engine,
+                                   const char *id,
+                                   const char *actor,
+                                   int64_t now,
+                                   char **out_json,
+                                   struct cp_error **error);
+
+// Declines the offer out for an entry (`Engine::decline_waitlist_offer`); the start
+// passes to the next matching entry. Outcome: the `WaitlistEntry`, waiting again.
+//
+// - `id`: entry id (UTF-8 string, borrowed for the call).
+// - `actor`: the portal account acting, or NULL for the staff side (UTF-8 string, borrowed for the call, NULL allowed).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
+//   caller and freed with `cp_string_free`; NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; concurrent calls are serialised
+// inside it. A failed call changes nothing.
+// Errors: `not_found`, `not_authorized`, `invalid_transition`; `invalid_input` for a NULL,
+// non-UTF-8, oversized or malformed argument; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_decline_waitlist_offer(const struct cp_engine *engine,
+                                           const char *id,
+                                           const char *actor,
+                                           int64_t now,
+                                           char **out_json,
+                                           struct cp_error **error);
+
+// Moves the waitlist on to `now` (`Engine::process_waitlist`): expired offers pass on,
+// entries past their range leave. Outcome: the `WaitlistProcessed` counts.
+//
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
+//   caller and freed with `cp_string_free`; NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; concurrent calls are serialised
+// inside it. A failed call changes nothing.
+// Errors: `invalid_input` (bad `now`); `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_process_waitlist(const struct cp_engine *engine,
+                                     int64_t now,
+                                     char **out_json,
+                                     struct cp_error **error);
+
+// The waitlist entries matching a filter, in first-come order (`Engine::waitlist`), a
+// JSON array of `WaitlistEntry`.
+//
+// - `filter_json`: `WaitlistFilter` JSON, `{}` for every entry (UTF-8 JSON, borrowed for the call).
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument or a NULL
+// `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_waitlist(const struct cp_engine *engine,
+                             const char *filter_json,
+                             char **out_json,
+                             struct cp_error **error);
+
+// The counts of offers made, accepted, declined and expired (`Engine::waitlist_report`),
+// a `WaitlistReport` JSON object.
+//
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `invalid_input` for a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_waitlist_report(const struct cp_engine *engine,
+                                    char **out_json,
+                                    struct cp_error **error);
+
 // The library's version, e.g. `"0.1.0"`.
 //
 // Ownership: the string is static and owned by the library; do not free it.

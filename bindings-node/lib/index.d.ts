@@ -8,7 +8,8 @@ import type {
   NewAccount, Notification, Operation, Patient, PendingItem, ProgramSession, Reconfiguration,
   ReferralCount, ReferralType, Registration, RegistrationRequest, Relationship,
   ReleaseHoldRequest, RescheduleOutcome, RescheduleRequest, ServiceReport, Signup,
-  SignupRequest, SlotCandidateJson, SlotJson, SlotQuery,
+  SignupRequest, SlotCandidateJson, SlotJson, SlotQuery, WaitlistEntry, WaitlistFilter,
+  WaitlistProcessed, WaitlistReport, WaitlistRequest,
 } from './types';
 
 export * from './types';
@@ -204,6 +205,19 @@ export declare class Engine {
   reportPortalAppointments(filter: AppointmentFilter): Appointment[];
   pendingQueue(now: InstantInput): PendingItem[];
   reportReferrals(): ReferralCount[];
+
+  /** Puts a patient on the waitlist (docs/waitlist.md); offers come when capacity frees. */
+  joinWaitlist(request: WaitlistRequest, now: InstantInput): WaitlistEntry;
+  /** Takes an entry off the waitlist (`actor` null: staff); an offer out passes on. */
+  leaveWaitlist(id: string, actor: string | null | undefined, now: InstantInput): WaitlistEntry;
+  /** Declines the offer out for an entry; the start passes to the next matching entry. */
+  declineWaitlistOffer(id: string, actor: string | null | undefined, now: InstantInput): WaitlistEntry;
+  /** Moves expired offers on and drops entries past their range, as of `now`. */
+  processWaitlist(now: InstantInput): WaitlistProcessed;
+  /** The entries matching `filter` (all by default), first come first. */
+  waitlist(filter?: WaitlistFilter): WaitlistEntry[];
+  /** How many offers were made, accepted, declined and let expire. */
+  waitlistReport(): WaitlistReport;
   reportPrograms(from: LocalDate, to: LocalDate): ProgramSession[];
 }
 

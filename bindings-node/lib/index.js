@@ -524,6 +524,32 @@ class Engine {
     return parse(guard(() => this._n.pendingQueue(instant('now', now))));
   }
 
+  // -- waitlist (docs/waitlist.md) ----------------------------------------------------
+
+  joinWaitlist(request, now) {
+    return this._op('join_waitlist', { request }, instant('now', now));
+  }
+
+  leaveWaitlist(id, actor, now) {
+    return this._op('leave_waitlist', { id, actor: actor ?? null }, instant('now', now));
+  }
+
+  declineWaitlistOffer(id, actor, now) {
+    return this._op('decline_waitlist_offer', { id, actor: actor ?? null }, instant('now', now));
+  }
+
+  processWaitlist(now) {
+    return this._op('process_waitlist', {}, instant('now', now));
+  }
+
+  waitlist(filter) {
+    return parse(guard(() => this._n.waitlist(json('filter', filter ?? {}))));
+  }
+
+  waitlistReport() {
+    return parse(guard(() => this._n.waitlistReport()));
+  }
+
   reportReferrals() {
     return parse(guard(() => this._n.reportReferrals()));
   }

@@ -487,6 +487,18 @@ export type Delta = ({
   id: string
   op: "remove_closure"
 }) | ({
+  /** The entry. */
+  entry: WaitlistEntry
+  op: "put_waitlist_entry"
+}) | ({
+  /** Entry id. */
+  id: string
+  op: "remove_waitlist_entry"
+}) | ({
+  op: "put_waitlist_report"
+  /** The counts. */
+  report: WaitlistReport
+}) | ({
   /** The next value. */
   next_id: number
   op: "next_id"
@@ -742,10 +754,10 @@ export interface Notification {
 /** The payload of a [`Notification`], one shape per group of kinds. As JSON it is the
  * payload object itself (no tag: the notification's `kind` says which it is). Each
  * payload is boxed so that a queued notification stays small. */
-export type NotificationData = BookingNotice | DecisionNotice | CancellationNotice | RescheduleNotice | ProgramRegistrationNotice | IntakeFormNotice | InvitationNotice | PasswordResetNotice | SignupNotice;
+export type NotificationData = BookingNotice | DecisionNotice | CancellationNotice | RescheduleNotice | ProgramRegistrationNotice | IntakeFormNotice | InvitationNotice | PasswordResetNotice | SignupNotice | WaitlistOfferNotice;
 
 /** What a notification is about; the host picks its template from this. */
-export type NotificationKind = "pending_request" | "booked_in_portal" | "accepted" | "declined" | "cancelled" | "rescheduled" | "program_registration" | "intake_form_completed" | "invitation" | "password_reset" | "signup";
+export type NotificationKind = "pending_request" | "booked_in_portal" | "accepted" | "declined" | "cancelled" | "rescheduled" | "program_registration" | "intake_form_completed" | "invitation" | "password_reset" | "signup" | "waitlist_offer";
 
 /** Who the engine notifies (through the host's outbox) about portal events. */
 export interface NotificationSettings {
@@ -928,6 +940,24 @@ export type Operation = ({
   /** Closure id. */
   id: string
   op: "remove_closure"
+}) | ({
+  op: "join_waitlist"
+  /** The request. */
+  request: WaitlistRequest
+}) | ({
+  /** The portal account acting; absent: staff. */
+  actor?: string | null
+  /** Entry id. */
+  id: string
+  op: "leave_waitlist"
+}) | ({
+  /** The portal account acting; absent: staff. */
+  actor?: string | null
+  /** Entry id. */
+  id: string
+  op: "decline_waitlist_offer"
+}) | ({
+  op: "process_waitlist"
 });
 
 /** A first outcome kept for an idempotency key (docs/booking.md, idempotency). */
@@ -944,6 +974,14 @@ export type Outcome = ({
   /** Its outcome. */
   outcome: RescheduleOutcome
 });
+
+/** A start an entry declined or let expire: it is not offered to the entry again. */
+export interface PassedOffer {
+  /** The practitioner. */
+  practitioner: string
+  /** The start. */
+  start: Instant
+}
 
 /** A password as typed: 8 to 1,024 characters after NFKC normalisation, at most 4,096 bytes (docs/limits.md). Never written back. */
 export type Password = string;
@@ -1315,6 +1353,9 @@ export interface SchedulingSettings {
   /** "Round the booking availabilities": starts on wall-clock multiples of this many
    * minutes (a divisor of 1440). Absent: starts step by the service duration. */
   start_interval_minutes?: number | null
+  /** How long a waitlist offer keeps its start for the patient, in minutes (never past
+   * the booking cut-off, docs/waitlist.md). Default: `120`. */
+  waitlist_offer_minutes?: number
 }
 
 /** A one-time invitation or password-reset token: 43 URL-safe base64 characters (32 random bytes). */
@@ -1524,6 +1565,8 @@ export interface Snapshot {
   registrations: Array<Registration>
   seq: number
   signups?: Array<Signup>
+  waitlist?: Array<WaitlistEntry>
+  waitlist_report?: WaitlistReport | null
 }
 
 /** Who created an appointment. */
@@ -1594,6 +1637,144 @@ export interface StrandedAppointment {
   /** For [`StrandReason::NoLongerOffered`]: the first availability rule that now fails
    * (docs/rules.md). */
   rule?: number | null
+}
+
+/** A wall-clock window of the day, in the clinic's zone: a start lies in it when
+ * `start <= start time < end`. */
+export interface TimeWindow {
+  /** Starts are before this time. */
+  end: WallTime
+  /** The earliest start time. */
+  start: WallTime
+}
+
+/** One patient waiting for a start. */
+export interface WaitlistEntry {
+  /** The portal account that joined (`None`: staff); offers are held on its behalf. */
+  actor?: string | null
+  /** The clinic wanted; `None`: any. */
+  clinic?: string | null
+  /** When the patient joined. */
+  created_at: Instant
+  /** From this instant on the entry is over: the end of `to` in the zone of its clinic
+   * (with any clinic, the latest of their zones). */
+  expires_at: Instant
+  /** The first date wanted. */
+  from: LocalDate
+  /** Entry id. */
+  id: string
+  /** The offer out now, if any. */
+  offer?: WaitlistOffer | null
+  /** Starts declined or let expire, oldest first (at most [`MAX_PASSED_OFFERS`]). */
+  passed?: Array<PassedOffer>
+  /** The patient. */
+  patient: string
+  /** The practitioner wanted; `None`: no preference. */
+  practitioner?: string | null
+  /** The sequence number of the change that created the entry (second in the
+   * first-come order, after `created_at`). */
+  seq: number
+  /** The service. */
+  service: string
+  /** Only starts in this window of the day. */
+  times?: TimeWindow | null
+  /** The last date wanted. */
+  to: LocalDate
+  /** Only these weekdays; empty: any. */
+  weekdays?: Array<Weekday>
+}
+
+/** Which entries [`Engine::waitlist`] lists; every field that is set must match. */
+export interface WaitlistFilter {
+  /** Only entries naming this clinic. */
+  clinic?: string | null
+  /** Only entries with (`true`) or without (`false`) an offer out. */
+  offered?: boolean | null
+  /** Only this patient's entries. */
+  patient?: string | null
+  /** Only entries naming this practitioner. */
+  practitioner?: string | null
+  /** Only entries for this service. */
+  service?: string | null
+}
+
+/** A start offered to a waiting patient: held for them until `expires_at`. */
+export interface WaitlistOffer {
+  /** The clinic. */
+  clinic: string
+  /** When the offer (and its hold) expires. */
+  expires_at: Instant
+  /** The hold that keeps the start (book from it with [`crate::BookRequest::from_hold`]). */
+  hold: string
+  /** When it was offered. */
+  offered_at: Instant
+  /** The practitioner. */
+  practitioner: string
+  /** The start offered. */
+  start: Instant
+}
+
+/** A start offered to a waitlisted patient. */
+export interface WaitlistOfferNotice {
+  /** The waitlist entry. */
+  entry: string
+  /** When the offer expires, in the clinic's zone (RFC 3339). */
+  expires_local: string
+  /** Whom it is about. */
+  for_patient?: PatientName | null
+  /** The hold keeping the start for the patient. */
+  hold: Hold
+  /** The start in the clinic's zone (RFC 3339). */
+  start_local: string
+}
+
+/** What [`Engine::process_waitlist`] did. */
+export interface WaitlistProcessed {
+  /** Entries removed at the end of their range. */
+  entries_expired: number
+  /** Expired holds (not offers) removed, their starts offered on. */
+  holds_expired: number
+  /** Offers found expired and passed on. */
+  offers_expired: number
+  /** New offers made. */
+  offers_made: number
+}
+
+/** Counts of what the waitlist did since the engine's state began (kept in the snapshot). */
+export interface WaitlistReport {
+  /** Offers booked by the patient. */
+  accepted?: number
+  /** Offers declined by the patient (or withdrawn with their entry or hold). */
+  declined?: number
+  /** Offers that expired unanswered. */
+  expired?: number
+  /** Offers made. */
+  offered?: number
+}
+
+/** Ask to join the waitlist ([`Engine::join_waitlist`]). */
+export interface WaitlistRequest {
+  /** The portal account acting: it needs an active link to the patient (`not_authorized`
+   * otherwise). `None`: the host's trusted staff side. */
+  actor?: string | null
+  /** Only this clinic; absent: any clinic. */
+  clinic?: string | null
+  /** The first date wanted (clinic-local). */
+  from: LocalDate
+  /** The entry's id; absent: generated (`wl-N`). */
+  id?: string | null
+  /** The patient. */
+  patient: string
+  /** A named practitioner; absent: no preference. */
+  practitioner?: string | null
+  /** The service. */
+  service: string
+  /** Only starts in this window of the day; absent: any time. */
+  times?: TimeWindow | null
+  /** The last date wanted (clinic-local); the entry expires at the end of it. */
+  to: LocalDate
+  /** Only these weekdays; empty: any day. */
+  weekdays?: Array<Weekday>
 }
 
 /** A clinic wall time, exactly `HH:MM` in ASCII digits, `00:00` to `24:00`. */

@@ -624,6 +624,19 @@ impl NativeEngine {
         to_json(&core(self.engine.report_portal_appointments(&filter))?)
     }
 
+    /// The waitlist entries matching a filter, first come first (JSON).
+    #[napi(catch_unwind)]
+    pub fn waitlist(&self, filter_json: String) -> Result<String> {
+        let filter: clinic_portal::WaitlistFilter = parse("waitlist filter", &filter_json)?;
+        to_json(&self.engine.waitlist(&filter))
+    }
+
+    /// The waitlist's counts of offers made, accepted, declined and expired (JSON).
+    #[napi(catch_unwind)]
+    pub fn waitlist_report(&self) -> Result<String> {
+        to_json(&self.engine.waitlist_report())
+    }
+
     /// What staff must act on (JSON).
     #[napi(catch_unwind)]
     pub fn pending_queue(&self, now: String) -> Result<String> {

@@ -56,8 +56,13 @@ const FIELDS = {
   mark_signup_reviewed: ['now', 'id', 'expect'],
   find_duplicates: ['patient', 'expect'],
   merge_patients: ['now', 'keep', 'merge', 'expect'],
+  join_waitlist: ['now', 'request', 'expect'],
+  leave_waitlist: ['now', 'id', 'actor', 'expect'],
+  decline_waitlist_offer: ['now', 'id', 'actor', 'expect'],
+  process_waitlist: ['now', 'expect'],
+  waitlist: ['expect'],
 };
-const REQUIRED_EXPECT = new Set(['search', 'explain', 'validate', 'drain_outbox', 'review_queue', 'find_duplicates']);
+const REQUIRED_EXPECT = new Set(['search', 'explain', 'validate', 'drain_outbox', 'review_queue', 'find_duplicates', 'waitlist']);
 const SIMPLE_OPS = new Set(['add_appointment', 'update_appointment', 'remove_appointment', 'upsert_patient']);
 
 /** @param {Obj} obj @param {string[]} allowed @param {string} what */
@@ -318,6 +323,16 @@ class Run {
         return checkOutcome(attempt(() => e.registerProgram(s.request, s.now)), x, id);
       case 'cancel_program_registration':
         return checkOutcome(attempt(() => e.cancelProgramRegistration(s.id, s.actor, s.now)), x, id);
+      case 'join_waitlist':
+        return checkOutcome(attempt(() => e.joinWaitlist(s.request, s.now)), x, id);
+      case 'leave_waitlist':
+        return checkOutcome(attempt(() => e.leaveWaitlist(s.id, s.actor, s.now)), x, id);
+      case 'decline_waitlist_offer':
+        return checkOutcome(attempt(() => e.declineWaitlistOffer(s.id, s.actor, s.now)), x, id);
+      case 'process_waitlist':
+        return checkOutcome(attempt(() => e.processWaitlist(s.now)), x, id);
+      case 'waitlist':
+        return checkOutcome(attempt(() => e.waitlist()), x, (entries) => ({ entries }));
       case 'create_account': {
         const r = s.request;
         onlyKeys(r, ['id', 'username', 'password', 'patient', 'relationship'], 'request');

@@ -210,6 +210,11 @@ fn read(core: &Core, name: &str, a: &Args) -> Res<Value> {
         "review_queue" => to_json(&core.review_queue())?,
         "service_report" => to_json(&core.service_report(a.str("service")?)?)?,
         "signup_referral_types" => to_json(&core.signup_referral_types())?,
+        "waitlist" => {
+            let filter: clinic_portal::WaitlistFilter = a.value("filter")?;
+            to_json(&core.waitlist(&filter))?
+        }
+        "waitlist_report" => to_json(&core.waitlist_report())?,
         "warnings" => to_json(&core.warnings())?,
         _ => return Err(invalid(format!("`{name}` is not a read of the engine"))),
     };

@@ -63,6 +63,11 @@ FIELDS: Dict[str, Set[str]] = {
     "mark_signup_reviewed": NOW | {"id"} | EXPECT,
     "find_duplicates": NOTE | {"patient"} | EXPECT,
     "merge_patients": NOW | {"keep", "merge"} | EXPECT,
+    "join_waitlist": NOW | {"request"} | EXPECT,
+    "leave_waitlist": NOW | {"id", "actor"} | EXPECT,
+    "decline_waitlist_offer": NOW | {"id", "actor"} | EXPECT,
+    "process_waitlist": NOW | EXPECT,
+    "waitlist": NOTE | EXPECT,
 }
 #: The steps whose `expect` is a plain `{"error": code}` (absent: must succeed).
 PLAIN = {"add_appointment", "update_appointment", "remove_appointment", "upsert_patient"}
@@ -363,6 +368,12 @@ class Run:
             "cancel_program_registration": lambda: engine.cancel_program_registration(
                 step["id"], step.get("actor"), now
             ),
+            "join_waitlist": lambda: engine.join_waitlist(request, now),
+            "leave_waitlist": lambda: engine.leave_waitlist(step["id"], step.get("actor"), now),
+            "decline_waitlist_offer": lambda: engine.decline_waitlist_offer(
+                step["id"], step.get("actor"), now
+            ),
+            "process_waitlist": lambda: engine.process_waitlist(now),
         }
         self.outcome(Outcome(calls[op]), expect, view)
 
@@ -528,8 +539,16 @@ class Run:
         if op in simple:
             return simple[op](step)
         if op in ("hold", "book", "accept", "decline", "cancel", "reschedule",
-                  "register_program", "cancel_program_registration"):
+                  "register_program", "cancel_program_registration", "join_waitlist",
+                  "leave_waitlist", "decline_waitlist_offer", "process_waitlist"):
             return self.lifecycle(step)
+        if op == "waitlist":
+            engine = self.eng()
+            return self.outcome(
+                Outcome(engine.waitlist),
+                step.get("expect", {}),
+                lambda entries: {"entries": [x.to_dict() for x in entries]},
+            )
         return self.account_step(step)
 
     def expects_error(self, step: Dict[str, Json]) -> bool:

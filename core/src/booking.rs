@@ -1046,6 +1046,10 @@ impl Engine {
             .map(|h| Delta::RemoveHold { id: h.id.clone() })
             .collect();
         let n = deltas.len();
+        let mut deltas = deltas;
+        if n > 0 && self.follow_waitlist(&mut state, &mut deltas, now).is_err() {
+            return 0;
+        }
         if n > 0 && self.commit(&mut state, deltas).is_err() {
             return 0;
         }
@@ -1243,6 +1247,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(booking)
     }
@@ -1408,6 +1413,7 @@ impl Engine {
             },
         ];
         self.notify(state, &mut deltas, kind, recipients, data);
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(Booking {
             appointment,
@@ -1521,6 +1527,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(outcome)
     }
@@ -1649,6 +1656,7 @@ impl Engine {
             },
             &mut deltas,
         );
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(outcome)
     }

@@ -52,7 +52,7 @@ pub const MAX_PROGRAM_CAPACITY: u32 = 10_000;
 pub const MAX_DURATION_MINUTES: u32 = 1_440;
 /// `services[].buffer_before_minutes` and `buffer_after_minutes` are at most this.
 pub const MAX_BUFFER_MINUTES: u32 = 1_440;
-/// `portal.scheduling.hold_minutes` is 1 to this (a day).
+/// `portal.scheduling.hold_minutes` and `waitlist_offer_minutes` are 1 to this (a day).
 pub const MAX_HOLD_MINUTES: u32 = 1_440;
 /// `portal.invitation_ttl_hours` is 1 to this (a year).
 pub const MAX_INVITATION_TTL_HOURS: u32 = 8_760;
@@ -217,6 +217,9 @@ pub struct SchedulingSettings {
     pub apply_default_insurance: bool,
     /// How long a hold keeps its start, in minutes. Default: `10`.
     pub hold_minutes: u32,
+    /// How long a waitlist offer keeps its start for the patient, in minutes (never past
+    /// the booking cut-off, docs/waitlist.md). Default: `120`.
+    pub waitlist_offer_minutes: u32,
     /// At most this many future occupying appointments per patient.
     pub max_future_bookings_per_patient: Option<u32>,
     /// At most this many occupying appointments per patient per local day.
@@ -239,6 +242,7 @@ impl Default for SchedulingSettings {
             allow_no_preference: true,
             apply_default_insurance: false,
             hold_minutes: 10,
+            waitlist_offer_minutes: 120,
             max_future_bookings_per_patient: None,
             max_bookings_per_day: None,
         }

@@ -195,6 +195,8 @@ pub(crate) struct State {
     pub(crate) seq: u64,
     /// The changes since the engine was built or restored.
     pub(crate) journal: Vec<Change>,
+    /// Waitlist entries and counts (docs/waitlist.md).
+    pub(crate) waitlist: crate::waitlist::Waitlist,
 }
 
 impl State {
@@ -226,6 +228,7 @@ impl State {
             next_id: 0,
             seq: 0,
             journal: Vec::new(),
+            waitlist: crate::waitlist::Waitlist::default(),
         }
     }
 
@@ -444,6 +447,14 @@ impl Engine {
                 patient: id.to_owned(),
             }
         }));
+        deltas.extend(
+            state
+                .waitlist
+                .entries
+                .values()
+                .filter(|e| e.patient == id)
+                .map(|e| Delta::RemoveWaitlistEntry { id: e.id.clone() }),
+        );
         deltas.push(Delta::RemovePatient { id: id.to_owned() });
         self.commit(&mut state, deltas)?;
         Ok(old)

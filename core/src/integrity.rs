@@ -430,6 +430,9 @@ fn check_patient_removable(state: &State, id: &str) -> Result<()> {
     if let Some(r) = state.registrations.values().find(|r| r.patient == id) {
         return refused("program registration", &r.id);
     }
+    if let Some(e) = state.waitlist.entries.values().find(|e| e.patient == id) {
+        return refused("waitlist entry", &e.id);
+    }
     Ok(())
 }
 
@@ -512,6 +515,13 @@ pub(crate) fn check_delta(engine: &Engine, state: &State, delta: &Delta) -> Resu
         Delta::Reconfigure { .. } | Delta::PutClosure { .. } | Delta::RemoveClosure { .. } => {
             engine.check_config_delta(state, delta)
         }
+        Delta::PutWaitlistEntry { entry } => crate::waitlist::check_entry(state, entry),
+        Delta::RemoveWaitlistEntry { id } => exists(
+            "waitlist entry",
+            id,
+            state.waitlist.entries.contains_key(id),
+        ),
+        Delta::PutWaitlistReport { .. } => Ok(()),
         Delta::NextId { next_id } => {
             check_counter("next_id", *next_id)?;
             if *next_id < state.next_id {
@@ -585,6 +595,8 @@ enum Step {
     Reset(String, Option<ResetToken>),
     Signup(String, Option<Signup>),
     Merge(String, Option<MergeRecord>),
+    WaitlistEntry(String, Option<crate::waitlist::WaitlistEntry>),
+    WaitlistReport(crate::waitlist::WaitlistReport),
 }
 
 /// The steps that undo `delta` on `state` as it is before the delta.
@@ -681,6 +693,17 @@ fn record(state: &State, delta: &Delta, undo: &mut Vec<Step>) {
             record.merged.clone(),
             state.merges.get(&record.merged).cloned(),
         )),
+        Delta::PutWaitlistEntry { entry } => undo.push(Step::WaitlistEntry(
+            entry.id.clone(),
+            state.waitlist.entries.get(&entry.id).cloned(),
+        )),
+        Delta::RemoveWaitlistEntry { id } => undo.push(Step::WaitlistEntry(
+            id.clone(),
+            state.waitlist.entries.get(id).cloned(),
+        )),
+        Delta::PutWaitlistReport { .. } => {
+            undo.push(Step::WaitlistReport(state.waitlist.report.clone()))
+        }
     }
 }
 
@@ -715,6 +738,37 @@ pub(crate) fn check_and_roll_back(
     }
     rollback(engine, state, undo);
     result
+}
+
+/// Deltas applied to the state for a look ahead (the waitlist offers starts a change
+/// frees, against the state after it), each checked like [`apply_checked`] does, until
+/// [`Trial::roll_back`] puts everything back.
+#[derive(Default)]
+pub(crate) struct Trial {
+    undo: Vec<Step>,
+}
+
+impl Trial {
+    /// Checks and applies `deltas` in order; on a refusal, stops with its error (what was
+    /// applied stays until the roll back).
+    pub(crate) fn apply(
+        &mut self,
+        engine: &Engine,
+        state: &mut State,
+        deltas: &[Delta],
+    ) -> Result<()> {
+        for delta in deltas {
+            check_delta(engine, state, delta)?;
+            record(state, delta, &mut self.undo);
+            engine.apply_delta(state, delta);
+        }
+        Ok(())
+    }
+
+    /// Puts back everything applied, newest first.
+    pub(crate) fn roll_back(self, engine: &Engine, state: &mut State) {
+        rollback(engine, state, self.undo);
+    }
 }
 
 /// Undoes the recorded steps, newest first, indexes included.
@@ -781,6 +835,8 @@ fn rollback(engine: &Engine, state: &mut State, undo: Vec<Step>) {
             Step::Reset(id, old) => put_back(&mut state.resets, id, old),
             Step::Signup(id, old) => put_back(&mut state.signups, id, old),
             Step::Merge(id, old) => put_back(&mut state.merges, id, old),
+            Step::WaitlistEntry(id, old) => put_back(&mut state.waitlist.entries, id, old),
+            Step::WaitlistReport(old) => state.waitlist.report = old,
         }
     }
 }

@@ -31,6 +31,7 @@ use crate::practice::Practice;
 use crate::program::Registration;
 use crate::signup::Signup;
 use crate::stored::StoredRef;
+use crate::waitlist::{WaitlistEntry, WaitlistReport};
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// The snapshot format this engine writes, and the newest it reads.
@@ -184,6 +185,21 @@ pub enum Delta {
         /// Closure id.
         id: String,
     },
+    /// A waitlist entry added or replaced (docs/waitlist.md).
+    PutWaitlistEntry {
+        /// The entry.
+        entry: Box<WaitlistEntry>,
+    },
+    /// A waitlist entry removed (left, removed by staff, fulfilled or over).
+    RemoveWaitlistEntry {
+        /// Entry id.
+        id: String,
+    },
+    /// The waitlist's counts replaced.
+    PutWaitlistReport {
+        /// The counts.
+        report: WaitlistReport,
+    },
     /// The counter behind generated ids advanced.
     NextId {
         /// The next value.
@@ -221,6 +237,10 @@ pub(crate) struct Snapshot {
     signups: Vec<Signup>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     merges: Vec<MergeRecord>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    waitlist: Vec<WaitlistEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    waitlist_report: Option<WaitlistReport>,
 }
 
 /// [`Snapshot`] borrowed from the state, for writing: the same fields in the same order,
@@ -255,6 +275,10 @@ struct SnapshotRef<'a> {
     signups: Vec<&'a Signup>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     merges: Vec<&'a MergeRecord>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    waitlist: Vec<&'a WaitlistEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waitlist_report: Option<&'a WaitlistReport>,
 }
 
 /// The start of a snapshot as far as [`Engine::restore`] needs it first: the format
@@ -649,6 +673,18 @@ impl Engine {
             Delta::Reconfigure { .. } | Delta::PutClosure { .. } | Delta::RemoveClosure { .. } => {
                 self.apply_config_delta(state, delta);
             }
+            Delta::PutWaitlistEntry { entry } => {
+                state
+                    .waitlist
+                    .entries
+                    .insert(entry.id.clone(), (**entry).clone());
+            }
+            Delta::RemoveWaitlistEntry { id } => {
+                state.waitlist.entries.remove(id);
+            }
+            Delta::PutWaitlistReport { report } => {
+                state.waitlist.report = report.clone();
+            }
         }
     }
 
@@ -732,6 +768,7 @@ impl Engine {
             .into_iter()
             .map(|a| state.appointments.serializable(a))
             .collect();
+        let (waitlist, waitlist_report) = crate::waitlist::snapshot_parts(&state.waitlist);
         let snapshot = SnapshotRef {
             format_version: SNAPSHOT_FORMAT_VERSION,
             seq: state.seq,
@@ -752,6 +789,8 @@ impl Engine {
             password_resets: state.resets.values().collect(),
             signups: state.signups.values().collect(),
             merges: state.merges.values().collect(),
+            waitlist,
+            waitlist_report,
         };
         // Sized for the bulk of a snapshot (about 220 bytes per appointment), so that the
         // buffer does not grow by doubling; pages never written are never touched.
@@ -887,6 +926,19 @@ impl Engine {
                 let id = &record.merged;
                 integrity::once("the merge record of", id, state.merges.contains_key(id))?;
                 put(state, Delta::PutMerge { record })?;
+            }
+            for entry in snapshot.waitlist {
+                let id = &entry.id;
+                integrity::once(
+                    "waitlist entry",
+                    id,
+                    state.waitlist.entries.contains_key(id),
+                )?;
+                let entry = Box::new(entry);
+                put(state, Delta::PutWaitlistEntry { entry })?;
+            }
+            if let Some(report) = snapshot.waitlist_report {
+                put(state, Delta::PutWaitlistReport { report })?;
             }
             if snapshot.next_notification < state.next_notification {
                 return Err(Error::invalid_input(format!(

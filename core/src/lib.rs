@@ -17,7 +17,7 @@
 //! [`program`]; portal accounts, invitations and family links (docs/accounts.md) in [`accounts`],
 //! [`credentials`], [`invitation`], [`signup`] and [`merge`]; notifications go to the [`outbox`]; every change is journaled and the whole
 //! state can be snapshotted ([`journal`]); [`operation`] describes every mutating call as
-//! JSON for hosts in other languages; staff reports are in [`report`].
+//! JSON for hosts in other languages; staff reports are in [`report`]; the [`waitlist`] offers freed starts to waiting patients.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -47,6 +47,7 @@ pub mod schema;
 pub mod signup;
 mod stored;
 pub mod validate;
+pub mod waitlist;
 pub mod widget;
 mod zone;
 
@@ -78,6 +79,10 @@ pub use reconfigure::{Reconfiguration, StrandReason, StrandedAppointment};
 pub use report::{AppointmentFilter, PendingItem, ReferralCount};
 pub use signup::{Signup, SignupOutcome, SignupRequest};
 pub use validate::{Diagnostic, Severity};
+pub use waitlist::{
+    PassedOffer, TimeWindow, WaitlistEntry, WaitlistFilter, WaitlistOffer, WaitlistOfferNotice,
+    WaitlistProcessed, WaitlistReport, WaitlistRequest,
+};
 
 /// The README's Rust quickstart, compiled and run by `cargo test`.
 #[cfg(doctest)]

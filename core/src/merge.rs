@@ -282,6 +282,16 @@ impl Engine {
             hold.patient = Some(keep.to_owned());
             deltas.push(Delta::PutHold { hold });
         }
+        for e in state
+            .waitlist
+            .entries
+            .values()
+            .filter(|e| e.patient == merge)
+        {
+            let mut entry = Box::new(e.clone());
+            entry.patient = keep.to_owned();
+            deltas.push(Delta::PutWaitlistEntry { entry });
+        }
         // Links: an account already linked to the kept patient keeps its active link; any
         // other moved link that granted (or awaited) access now awaits confirmation, and a
         // revoked one stays revoked.

@@ -60,6 +60,10 @@
 //! | `reconfigure` | `config` | the reconfiguration report |
 //! | `put_closure` | `closure` | the reconfiguration report |
 //! | `remove_closure` | `id` | the reconfiguration report |
+//! | `join_waitlist` | `request` ([`WaitlistRequest`]) | the entry |
+//! | `leave_waitlist` | `id`, `actor` (optional) | the removed entry |
+//! | `decline_waitlist_offer` | `id`, `actor` (optional) | the entry, waiting again |
+//! | `process_waitlist` | — | what it did ([`crate::WaitlistProcessed`]) |
 //!
 //! # Outcomes
 //!
@@ -139,6 +143,7 @@ use crate::model::{Appointment, Patient};
 use crate::outbox::Notification;
 use crate::program::RegistrationRequest;
 use crate::signup::SignupRequest;
+use crate::waitlist::WaitlistRequest;
 use crate::{Engine, Error, ErrorCode, Result};
 
 /// One mutating operation of [`Engine`] and its arguments, read from JSON (see the
@@ -346,6 +351,29 @@ pub enum Operation {
         /// Closure id.
         id: String,
     },
+    /// [`Engine::join_waitlist`].
+    JoinWaitlist {
+        /// The request.
+        request: WaitlistRequest,
+    },
+    /// [`Engine::leave_waitlist`].
+    LeaveWaitlist {
+        /// Entry id.
+        id: String,
+        /// The portal account acting; absent: staff.
+        #[serde(default)]
+        actor: Option<String>,
+    },
+    /// [`Engine::decline_waitlist_offer`].
+    DeclineWaitlistOffer {
+        /// Entry id.
+        id: String,
+        /// The portal account acting; absent: staff.
+        #[serde(default)]
+        actor: Option<String>,
+    },
+    /// [`Engine::process_waitlist`].
+    ProcessWaitlist {},
 }
 
 impl Operation {
@@ -397,6 +425,10 @@ impl Operation {
             Operation::Reconfigure { .. } => "reconfigure",
             Operation::PutClosure { .. } => "put_closure",
             Operation::RemoveClosure { .. } => "remove_closure",
+            Operation::JoinWaitlist { .. } => "join_waitlist",
+            Operation::LeaveWaitlist { .. } => "leave_waitlist",
+            Operation::DeclineWaitlistOffer { .. } => "decline_waitlist_offer",
+            Operation::ProcessWaitlist {} => "process_waitlist",
         }
     }
 }
@@ -619,6 +651,14 @@ impl Engine {
             Operation::Reconfigure { config } => json(self.reconfigure((**config).clone(), now)?),
             Operation::PutClosure { closure } => json(self.put_closure(closure.clone(), now)?),
             Operation::RemoveClosure { id } => json(self.remove_closure(id, now)?),
+            Operation::JoinWaitlist { request } => json(self.join_waitlist(request, now)?),
+            Operation::LeaveWaitlist { id, actor } => {
+                json(self.leave_waitlist(id, actor.as_deref(), now)?)
+            }
+            Operation::DeclineWaitlistOffer { id, actor } => {
+                json(self.decline_waitlist_offer(id, actor.as_deref(), now)?)
+            }
+            Operation::ProcessWaitlist {} => json(self.process_waitlist(now)?),
         }
     }
 

@@ -45,6 +45,9 @@ pub enum NotificationKind {
     PasswordReset,
     /// A new public signup waits for review: to the clinic (`signup_to_clinic`).
     Signup,
+    /// A freed start is held for a waitlisted patient (docs/waitlist.md): to the patient
+    /// and their guardians and carers.
+    WaitlistOffer,
 }
 
 impl NotificationKind {
@@ -62,6 +65,7 @@ impl NotificationKind {
             NotificationKind::Invitation => "invitation",
             NotificationKind::PasswordReset => "password_reset",
             NotificationKind::Signup => "signup",
+            NotificationKind::WaitlistOffer => "waitlist_offer",
         }
     }
 }
@@ -113,6 +117,8 @@ pub enum NotificationData {
     PasswordReset(Box<PasswordResetNotice>),
     /// `signup`.
     Signup(Box<SignupNotice>),
+    /// `waitlist_offer`.
+    WaitlistOffer(Box<crate::waitlist::WaitlistOfferNotice>),
 }
 
 impl NotificationData {
@@ -135,6 +141,7 @@ impl NotificationData {
                 | (NotificationData::Invitation(_), K::Invitation)
                 | (NotificationData::PasswordReset(_), K::PasswordReset)
                 | (NotificationData::Signup(_), K::Signup)
+                | (NotificationData::WaitlistOffer(_), K::WaitlistOffer)
         )
     }
 
@@ -156,6 +163,7 @@ impl NotificationData {
             K::Invitation => NotificationData::Invitation(v(data)?),
             K::PasswordReset => NotificationData::PasswordReset(v(data)?),
             K::Signup => NotificationData::Signup(v(data)?),
+            K::WaitlistOffer => NotificationData::WaitlistOffer(v(data)?),
         })
     }
 }

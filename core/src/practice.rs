@@ -904,6 +904,12 @@ fn check_portal(config: &Config, d: &mut Diagnostics) {
             format!("hold_minutes must be 1 to {MAX_HOLD_MINUTES}"),
         );
     }
+    if s.waitlist_offer_minutes == 0 || s.waitlist_offer_minutes > MAX_HOLD_MINUTES {
+        d.error(
+            "portal.scheduling.waitlist_offer_minutes",
+            format!("waitlist_offer_minutes must be 1 to {MAX_HOLD_MINUTES}"),
+        );
+    }
     if s.max_days_ahead > MAX_DAYS_AHEAD {
         d.error(
             "portal.scheduling.max_days_ahead",

@@ -271,6 +271,7 @@ impl Engine {
         // Put the old configuration back and commit the change the ordinary way (applied,
         // or captured while planning).
         self.install_practice(state, old, reindex);
+        self.follow_waitlist(state, &mut deltas, now)?;
         self.commit(state, deltas)?;
         Ok(report)
     }

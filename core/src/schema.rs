@@ -29,6 +29,9 @@ use crate::reconfigure::Reconfiguration;
 use crate::report::{AppointmentFilter, PendingItem, ReferralCount};
 use crate::signup::{Signup, SignupRequest};
 use crate::validate::Diagnostic;
+use crate::waitlist::{
+    WaitlistEntry, WaitlistFilter, WaitlistProcessed, WaitlistReport, WaitlistRequest,
+};
 use crate::widget::BookButton;
 
 /// One offered slot as `Slots` and `Slot` serialise it (written by hand in
@@ -126,6 +129,11 @@ pub const SCHEMAS: &[SchemaEntry] = &[
     ("change", schema::<Change>),
     ("snapshot", schema::<Snapshot>),
     ("book-button", schema::<BookButton>),
+    ("waitlist-request", schema::<WaitlistRequest>),
+    ("waitlist-entry", schema::<WaitlistEntry>),
+    ("waitlist-filter", schema::<WaitlistFilter>),
+    ("waitlist-report", schema::<WaitlistReport>),
+    ("waitlist-processed", schema::<WaitlistProcessed>),
 ];
 
 /// The schema with this file name (see [`SCHEMAS`]), pretty-printed as committed.

@@ -12,7 +12,7 @@ use clinic_portal::{
     AcceptInvitation, Account, AppointmentStatus, BookRequest, CancelRequest, DecisionRequest,
     Engine, ErrorCode, HoldRequest, Invitation, InviteRequest, IssuedInvitation, NewAccount,
     Operation, Password, RegistrationRequest, Relationship, ReleaseHoldRequest, RescheduleRequest,
-    SecretToken, SignupRequest,
+    SecretToken, SignupRequest, WaitlistFilter, WaitlistRequest,
 };
 use common::*;
 use serde_json::{json, Value};
@@ -81,6 +81,10 @@ fn covered(op: &Operation) -> &'static str {
         Operation::Reconfigure { .. } => "reconfigure",
         Operation::PutClosure { .. } => "put_closure",
         Operation::RemoveClosure { .. } => "remove_closure",
+        Operation::JoinWaitlist { .. } => "join_waitlist",
+        Operation::LeaveWaitlist { .. } => "leave_waitlist",
+        Operation::DeclineWaitlistOffer { .. } => "decline_waitlist_offer",
+        Operation::ProcessWaitlist {} => "process_waitlist",
     }
 }
 
@@ -665,6 +669,48 @@ fn every_operation_runs_as_json_like_the_rust_call() {
         |_| json!({"op": "reconfigure", "config": cfg}),
         |e, _| ok(e.reconfigure(serde_json::from_value(cfg.clone()).expect("config"), now)),
     );
+    // The waitlist: p2 waits; p3's cancellation is offered to p2, who declines; the
+    // offer then passes to nobody, and p2 leaves.
+    let tue = mon_at(9, 0) + Duration::days(1);
+    let wl = WaitlistRequest::new("p2", "physio-30", monday(), date(2027, 2, 5)).id("wl-a");
+    let out = w.step(
+        |_| {
+            json!({"op": "join_waitlist", "request": {"id": "wl-a", "patient": "p2",
+                   "service": "physio-30", "from": "2027-02-01", "to": "2027-02-05"}})
+        },
+        |e, _| ok(e.join_waitlist(&wl, now)),
+    );
+    assert_eq!(out["id"], "wl-a");
+    let tue_booking = BookRequest::new("p3", "physio-30", tue)
+        .practitioner("dr-a")
+        .id("b-wl");
+    w.step(
+        |_| {
+            json!({"op": "book", "request": {"id": "b-wl", "patient": "p3",
+                   "service": "physio-30", "start": tue, "practitioner": "dr-a"}})
+        },
+        |e, _| ok(e.book(&tue_booking, now)),
+    );
+    w.step(
+        |_| json!({"op": "cancel", "request": {"appointment": "b-wl", "by": "patient"}}),
+        |e, _| ok(e.cancel(&CancelRequest::by_patient("b-wl"), now)),
+    );
+    assert!(w.exec.waitlist(&WaitlistFilter::default())[0]
+        .offer
+        .is_some());
+    let out = w.step(
+        |_| json!({"op": "decline_waitlist_offer", "id": "wl-a"}),
+        |e, _| ok(e.decline_waitlist_offer("wl-a", None, now)),
+    );
+    assert_eq!(out["passed"].as_array().map(Vec::len), Some(1));
+    w.step(
+        |_| json!({"op": "process_waitlist"}),
+        |e, _| ok(e.process_waitlist(now)),
+    );
+    w.step(
+        |_| json!({"op": "leave_waitlist", "id": "wl-a"}),
+        |e, _| ok(e.leave_waitlist("wl-a", None, now)),
+    );
 
     let seen: BTreeSet<String> = w.seen.iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(seen, declared(), "every variant runs in this test");
@@ -673,7 +719,7 @@ fn every_operation_runs_as_json_like_the_rust_call() {
         declared(),
         "the module's table lists every variant"
     );
-    assert_eq!(seen.len(), 37);
+    assert_eq!(seen.len(), 41);
 }
 
 #[test]

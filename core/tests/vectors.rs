@@ -165,6 +165,46 @@ enum Step {
         #[serde(default)]
         expect: Map<String, Value>,
     },
+    JoinWaitlist {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        request: clinic_portal::WaitlistRequest,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    LeaveWaitlist {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        actor: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    DeclineWaitlistOffer {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        actor: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ProcessWaitlist {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    Waitlist {
+        #[serde(default)]
+        note: Option<String>,
+        expect: Map<String, Value>,
+    },
     DrainOutbox {
         #[serde(default)]
         note: Option<String>,
@@ -368,6 +408,11 @@ impl Step {
             Step::Reschedule { .. } => "reschedule",
             Step::RegisterProgram { .. } => "register_program",
             Step::CancelProgramRegistration { .. } => "cancel_program_registration",
+            Step::JoinWaitlist { .. } => "join_waitlist",
+            Step::LeaveWaitlist { .. } => "leave_waitlist",
+            Step::DeclineWaitlistOffer { .. } => "decline_waitlist_offer",
+            Step::ProcessWaitlist { .. } => "process_waitlist",
+            Step::Waitlist { .. } => "waitlist",
             Step::DrainOutbox { .. } => "drain_outbox",
             Step::JournalReplay { .. } => "journal_replay",
             Step::CreateAccount { .. } => "create_account",
@@ -409,6 +454,11 @@ impl Step {
             | Step::Reschedule { note, .. }
             | Step::RegisterProgram { note, .. }
             | Step::CancelProgramRegistration { note, .. }
+            | Step::JoinWaitlist { note, .. }
+            | Step::LeaveWaitlist { note, .. }
+            | Step::DeclineWaitlistOffer { note, .. }
+            | Step::ProcessWaitlist { note, .. }
+            | Step::Waitlist { note, .. }
             | Step::DrainOutbox { note, .. }
             | Step::JournalReplay { note }
             | Step::CreateAccount { note, .. }
@@ -452,6 +502,11 @@ impl Step {
             | Step::Reschedule { expect, .. }
             | Step::RegisterProgram { expect, .. }
             | Step::CancelProgramRegistration { expect, .. }
+            | Step::JoinWaitlist { expect, .. }
+            | Step::LeaveWaitlist { expect, .. }
+            | Step::DeclineWaitlistOffer { expect, .. }
+            | Step::ProcessWaitlist { expect, .. }
+            | Step::Waitlist { expect, .. }
             | Step::CreateAccount { expect, .. }
             | Step::Login { expect, .. }
             | Step::ChangePassword { expect, .. }
@@ -856,6 +911,45 @@ impl Run<'_> {
                     .cancel_program_registration(id, actor.as_deref(), *now),
                 expect,
                 to_json,
+            ),
+            Step::JoinWaitlist {
+                now,
+                request,
+                expect,
+                ..
+            } => check_outcome(self.engine()?.join_waitlist(request, *now), expect, to_json),
+            Step::LeaveWaitlist {
+                now,
+                id,
+                actor,
+                expect,
+                ..
+            } => check_outcome(
+                self.engine()?.leave_waitlist(id, actor.as_deref(), *now),
+                expect,
+                to_json,
+            ),
+            Step::DeclineWaitlistOffer {
+                now,
+                id,
+                actor,
+                expect,
+                ..
+            } => check_outcome(
+                self.engine()?
+                    .decline_waitlist_offer(id, actor.as_deref(), *now),
+                expect,
+                to_json,
+            ),
+            Step::ProcessWaitlist { now, expect, .. } => {
+                check_outcome(self.engine()?.process_waitlist(*now), expect, to_json)
+            }
+            Step::Waitlist { expect, .. } => check_outcome(
+                Ok(self
+                    .engine()?
+                    .waitlist(&clinic_portal::WaitlistFilter::default())),
+                expect,
+                |entries| json!({"entries": entries}),
             ),
             Step::DrainOutbox { expect, .. } => self.drain_outbox(expect),
             Step::JournalReplay { .. } => self.journal_replay(),

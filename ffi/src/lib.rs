@@ -28,11 +28,13 @@
 mod api;
 mod ops;
 mod slots;
+mod waitlist;
 mod wrapper;
 
 pub use api::*;
 pub use ops::*;
 pub use slots::*;
+pub use waitlist::*;
 pub use wrapper::{
     cp_abi_version, cp_engine, cp_error, cp_error_code, cp_error_diagnostics_json, cp_error_free,
     cp_error_message, cp_status, cp_status_name, cp_string_free, cp_version, CP_ABI_VERSION,

@@ -16,6 +16,8 @@ use std::fmt::Write as _;
 const NULL_ALLOWED: &[(&str, &str)] = &[
     ("cp_engine_cancel_program_registration", "actor"),
     ("cp_engine_book_button_html", "booking_url"),
+    ("cp_engine_leave_waitlist", "actor"),
+    ("cp_engine_decline_waitlist_offer", "actor"),
 ];
 
 /// Functions whose configuration JSON that does not parse is `invalid_config`

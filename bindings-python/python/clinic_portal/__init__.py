@@ -34,6 +34,16 @@ from ._errors import (
     StaleSequence,
 )
 from ._native import Slot
+from ._waitlist import (
+    PassedOffer,
+    TimeWindow,
+    WaitlistEntry,
+    WaitlistFilter,
+    WaitlistOffer,
+    WaitlistProcessed,
+    WaitlistReport,
+    WaitlistRequest,
+)
 from ._types import (
     AcceptInvitation,
     Account,
@@ -135,6 +145,7 @@ __all__ = [
     "NotFound",
     "Notification",
     "OutsideBookingWindow",
+    "PassedOffer",
     "Patient",
     "PatientBusy",
     "PendingItem",
@@ -164,4 +175,11 @@ __all__ = [
     "Slots",
     "StaleSequence",
     "StrandedAppointment",
+    "TimeWindow",
+    "WaitlistEntry",
+    "WaitlistFilter",
+    "WaitlistOffer",
+    "WaitlistProcessed",
+    "WaitlistReport",
+    "WaitlistRequest",
 ]

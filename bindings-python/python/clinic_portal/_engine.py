@@ -57,6 +57,13 @@ from ._types import (
     SlotQuery,
     Slots,
 )
+from ._waitlist import (
+    WaitlistEntry,
+    WaitlistFilter,
+    WaitlistProcessed,
+    WaitlistReport,
+    WaitlistRequest,
+)
 
 R = TypeVar("R", bound=Record)
 
@@ -587,6 +594,39 @@ class Engine:
         text = operation if isinstance(operation, str) else _dumps(to_json_value(operation))
         planned = json.loads(self._native.plan_operation(text, micros(now)))
         return Planned.from_dict(planned)
+
+    # -- waitlist (docs/waitlist.md) ----------------------------------------------------
+
+    def join_waitlist(self, request: Req[WaitlistRequest], now: datetime) -> WaitlistEntry:
+        """Puts a patient on the waitlist; offers come when capacity frees."""
+        return WaitlistEntry.from_dict(
+            self._op("join_waitlist", now, request=as_json(request, WaitlistRequest))
+        )
+
+    def leave_waitlist(self, id: str, actor: Optional[str], now: datetime) -> WaitlistEntry:
+        """Takes an entry off the waitlist (``actor`` ``None``: staff); an offer out passes on."""
+        return WaitlistEntry.from_dict(self._op("leave_waitlist", now, id=id, actor=actor))
+
+    def decline_waitlist_offer(
+        self, id: str, actor: Optional[str], now: datetime
+    ) -> WaitlistEntry:
+        """Declines the offer out for an entry; the start passes to the next matching entry."""
+        return WaitlistEntry.from_dict(
+            self._op("decline_waitlist_offer", now, id=id, actor=actor)
+        )
+
+    def process_waitlist(self, now: datetime) -> WaitlistProcessed:
+        """Moves expired offers on and drops entries past their range, as of ``now``."""
+        return WaitlistProcessed.from_dict(self._op("process_waitlist", now))
+
+    def waitlist(self, filter: Optional[Req[WaitlistFilter]] = None) -> Tuple[WaitlistEntry, ...]:
+        """The waitlist entries matching ``filter`` (all by default), first come first."""
+        value = {} if filter is None else as_json(filter, WaitlistFilter)
+        return _many(WaitlistEntry, self._read("waitlist", filter=value))
+
+    def waitlist_report(self) -> WaitlistReport:
+        """How many offers were made, accepted, declined and let expire."""
+        return WaitlistReport.from_dict(self._read("waitlist_report"))
 
     def __repr__(self) -> str:
         return f"<clinic_portal.Engine seq={self.last_seq()}>"

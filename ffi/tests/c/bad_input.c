@@ -681,5 +681,55 @@ void run_generated(cp_engine *engine) {
     BEGIN(); status = cp_engine_search_slots(engine, "{}", 0, NULL, &error); END("cp_engine_search_slots", "out_slots", "NULL", CP_STATUS_INVALID_INPUT, 1);
     check_unchanged(engine, "cp_engine_search_slots");
     BEGIN(); status = cp_engine_search_slots(NULL, "{}", 0, &out_slots, NULL); END_NO_ERROR("cp_engine_search_slots");
-    expect_count(81);
+    /* cp_engine_join_waitlist */
+    BEGIN(); status = cp_engine_join_waitlist(NULL, "{}", 0, &out_text, &error); END("cp_engine_join_waitlist", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_join_waitlist(engine, NULL, 0, &out_text, &error); END("cp_engine_join_waitlist", "request_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_join_waitlist(engine, BAD_UTF8, 0, &out_text, &error); END("cp_engine_join_waitlist", "request_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_join_waitlist(engine, TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_join_waitlist", "request_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
+    BEGIN(); status = cp_engine_join_waitlist(engine, huge, 0, &out_text, &error); END("cp_engine_join_waitlist", "request_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_join_waitlist");
+    BEGIN(); status = cp_engine_join_waitlist(NULL, "{}", 0, &out_text, NULL); END_NO_ERROR("cp_engine_join_waitlist");
+    /* cp_engine_leave_waitlist */
+    BEGIN(); status = cp_engine_leave_waitlist(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, NULL, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, BAD_UTF8, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, TRUNCATED_JSON, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "truncated JSON", -1, 0);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, huge, "x", 0, &out_text, &error); END("cp_engine_leave_waitlist", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "NULL", -1, 0);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "truncated JSON", -1, 0);
+    BEGIN(); status = cp_engine_leave_waitlist(engine, "x", huge, 0, &out_text, &error); END("cp_engine_leave_waitlist", "actor", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_leave_waitlist");
+    BEGIN(); status = cp_engine_leave_waitlist(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_leave_waitlist");
+    /* cp_engine_decline_waitlist_offer */
+    BEGIN(); status = cp_engine_decline_waitlist_offer(NULL, "x", "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, NULL, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, BAD_UTF8, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, TRUNCATED_JSON, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "truncated JSON", -1, 0);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, huge, "x", 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "id", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", NULL, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "NULL", -1, 0);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", BAD_UTF8, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", TRUNCATED_JSON, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "truncated JSON", -1, 0);
+    BEGIN(); status = cp_engine_decline_waitlist_offer(engine, "x", huge, 0, &out_text, &error); END("cp_engine_decline_waitlist_offer", "actor", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_decline_waitlist_offer");
+    BEGIN(); status = cp_engine_decline_waitlist_offer(NULL, "x", "x", 0, &out_text, NULL); END_NO_ERROR("cp_engine_decline_waitlist_offer");
+    /* cp_engine_process_waitlist */
+    BEGIN(); status = cp_engine_process_waitlist(NULL, 0, &out_text, &error); END("cp_engine_process_waitlist", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_process_waitlist");
+    BEGIN(); status = cp_engine_process_waitlist(NULL, 0, &out_text, NULL); END_NO_ERROR("cp_engine_process_waitlist");
+    /* cp_engine_waitlist */
+    BEGIN(); status = cp_engine_waitlist(NULL, "{}", &out_text, &error); END("cp_engine_waitlist", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_waitlist(engine, NULL, &out_text, &error); END("cp_engine_waitlist", "filter_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_waitlist(engine, BAD_UTF8, &out_text, &error); END("cp_engine_waitlist", "filter_json", "invalid UTF-8", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_waitlist(engine, TRUNCATED_JSON, &out_text, &error); END("cp_engine_waitlist", "filter_json", "truncated JSON", CP_STATUS_INVALID_INPUT, 0);
+    BEGIN(); status = cp_engine_waitlist(engine, huge, &out_text, &error); END("cp_engine_waitlist", "filter_json", "64 MiB", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_waitlist(engine, "{}", NULL, &error); END("cp_engine_waitlist", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_waitlist");
+    BEGIN(); status = cp_engine_waitlist(NULL, "{}", &out_text, NULL); END_NO_ERROR("cp_engine_waitlist");
+    /* cp_engine_waitlist_report */
+    BEGIN(); status = cp_engine_waitlist_report(NULL, &out_text, &error); END("cp_engine_waitlist_report", "engine", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    BEGIN(); status = cp_engine_waitlist_report(engine, NULL, &error); END("cp_engine_waitlist_report", "out_json", "NULL", CP_STATUS_INVALID_INPUT, 1);
+    check_unchanged(engine, "cp_engine_waitlist_report");
+    BEGIN(); status = cp_engine_waitlist_report(NULL, &out_text, NULL); END_NO_ERROR("cp_engine_waitlist_report");
+    expect_count(87);
 }

@@ -447,6 +447,10 @@ static cJSON *view_candidates(cJSON *outcome) {
     return wrap(outcome, "candidates");
 }
 
+static cJSON *view_entries(cJSON *outcome) {
+    return wrap(outcome, "entries");
+}
+
 static cJSON *view_empty(cJSON *outcome) {
     cJSON_Delete(outcome);
     return cJSON_CreateObject();
@@ -516,6 +520,11 @@ static const struct {
     {"mark_signup_reviewed", " now id expect "},
     {"find_duplicates", " patient expect "},
     {"merge_patients", " now keep merge expect "},
+    {"join_waitlist", " now request expect "},
+    {"leave_waitlist", " now id actor expect "},
+    {"decline_waitlist_offer", " now id actor expect "},
+    {"process_waitlist", " now expect "},
+    {"waitlist", " expect "},
 };
 
 static int known_members(const cJSON *step, const char *op) {
@@ -626,6 +635,8 @@ static int step_dispatch(Run *run, const cJSON *step, const char *op) {
         return request_step(run, step, cp_engine_reschedule, as_is);
     } else if (strcmp(op, "register_program") == 0) {
         return request_step(run, step, cp_engine_register_program, as_is);
+    } else if (strcmp(op, "join_waitlist") == 0) {
+        return request_step(run, step, cp_engine_join_waitlist, as_is);
     } else if (strcmp(op, "create_account") == 0 || strcmp(op, "signup") == 0) {
         /* The request with its password expanded. */
         cJSON *request = cJSON_Duplicate(get(step, "request"), 1);
@@ -837,6 +848,16 @@ static int account_step(Run *run, const cJSON *step, const char *op) {
     } else if (strcmp(op, "find_duplicates") == 0) {
         c.status = cp_engine_find_duplicates(run->engine, patient, &c.out, &c.error);
         view = view_candidates;
+    } else if (strcmp(op, "leave_waitlist") == 0) {
+        c.status = cp_engine_leave_waitlist(run->engine, id, get_string(step, "actor"), now, &c.out, &c.error);
+    } else if (strcmp(op, "decline_waitlist_offer") == 0) {
+        c.status =
+            cp_engine_decline_waitlist_offer(run->engine, id, get_string(step, "actor"), now, &c.out, &c.error);
+    } else if (strcmp(op, "process_waitlist") == 0) {
+        c.status = cp_engine_process_waitlist(run->engine, now, &c.out, &c.error);
+    } else if (strcmp(op, "waitlist") == 0) {
+        c.status = cp_engine_waitlist(run->engine, "{}", &c.out, &c.error);
+        view = view_entries;
     } else if (strcmp(op, "merge_patients") == 0) {
         c.status = cp_engine_merge_patients(run->engine, get_string(step, "keep"), get_string(step, "merge"), now,
                                             &c.out, &c.error);
