@@ -3,7 +3,7 @@
 //! `cargo run --release -p clinic-portal-benches --example prof_w5 -- [restores]` or
 //! `... --example prof_w5 -- rss [practices]`.
 use clinic_portal::Engine;
-use clinic_portal_benches::{w4::rss_bytes, w5};
+use clinic_portal_benches::{heap, w4::rss_bytes, w5};
 
 fn mib(bytes: Option<u64>) -> f64 {
     bytes.unwrap_or(0) as f64 / 1_048_576.0
@@ -24,13 +24,16 @@ fn main() {
             *slot = None;
         }
         let dropped = rss_bytes();
+        heap::trim();
+        let trimmed = rss_bytes();
         println!(
             "{n} practices: {:.1} MiB before, {:.1} MiB loaded ({:.2} MiB per practice), \
-             {:.1} MiB after dropping every other",
+             {:.1} MiB after dropping every other, {:.1} MiB after malloc_trim",
             mib(before),
             mib(loaded),
             (mib(loaded) - mib(before)) / n.max(1) as f64,
-            mib(dropped)
+            mib(dropped),
+            mib(trimmed)
         );
         return;
     }
