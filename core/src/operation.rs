@@ -29,6 +29,7 @@
 //! | `add_appointments` | `appointments` (array) | `null` |
 //! | `update_appointment` | `appointment` | `null` |
 //! | `remove_appointment` | `id` | the removed appointment |
+//! | `import_fhir_appointment` | `resource` (FHIR `Appointment` JSON, as a string) | the appointment added |
 //! | `hold` | `request` ([`HoldRequest`]) | the hold |
 //! | `release_hold` | `request` ([`ReleaseHoldRequest`]) | the released hold |
 //! | `purge_expired_holds` | — | how many were purged (number) |
@@ -346,6 +347,11 @@ pub enum Operation {
         /// Closure id.
         id: String,
     },
+    /// [`Engine::import_fhir_appointment`].
+    ImportFhirAppointment {
+        /// The FHIR `Appointment` resource as JSON text.
+        resource: String,
+    },
 }
 
 impl Operation {
@@ -397,6 +403,7 @@ impl Operation {
             Operation::Reconfigure { .. } => "reconfigure",
             Operation::PutClosure { .. } => "put_closure",
             Operation::RemoveClosure { .. } => "remove_closure",
+            Operation::ImportFhirAppointment { .. } => "import_fhir_appointment",
         }
     }
 }
@@ -619,6 +626,9 @@ impl Engine {
             Operation::Reconfigure { config } => json(self.reconfigure((**config).clone(), now)?),
             Operation::PutClosure { closure } => json(self.put_closure(closure.clone(), now)?),
             Operation::RemoveClosure { id } => json(self.remove_closure(id, now)?),
+            Operation::ImportFhirAppointment { resource } => {
+                json(self.import_fhir_appointment(resource)?)
+            }
         }
     }
 

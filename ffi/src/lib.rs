@@ -26,11 +26,13 @@
 #![allow(non_camel_case_types)]
 
 mod api;
+mod interchange;
 mod ops;
 mod slots;
 mod wrapper;
 
 pub use api::*;
+pub use interchange::*;
 pub use ops::*;
 pub use slots::*;
 pub use wrapper::{

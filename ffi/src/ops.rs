@@ -17,7 +17,7 @@ use crate::wrapper::{
 ///
 /// # Safety
 /// `out_json` is NULL or valid for writes.
-unsafe fn execute(
+pub(crate) unsafe fn execute(
     engine: &Engine,
     op: &str,
     args: Vec<(&str, Value)>,

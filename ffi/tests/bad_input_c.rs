@@ -16,6 +16,9 @@ use std::fmt::Write as _;
 const NULL_ALLOWED: &[(&str, &str)] = &[
     ("cp_engine_cancel_program_registration", "actor"),
     ("cp_engine_book_button_html", "booking_url"),
+    ("cp_engine_fhir_find", "actor"),
+    ("cp_engine_ical_appointment", "actor"),
+    ("cp_engine_ical_patient", "actor"),
 ];
 
 /// Functions whose configuration JSON that does not parse is `invalid_config`
