@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+mod interchange;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use clinic_portal::{
     AppointmentFilter, Engine, Error as CoreError, ErrorCode, Operation, SlotQuery, Slots,
