@@ -5,7 +5,7 @@ with the engine's appointments; FHIR appointments import back unchanged."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import icalendar
 
@@ -44,7 +44,7 @@ def parsed(ics: str) -> List[Event]:
         end = e.decoded("DTEND")
         assert isinstance(start, datetime) and isinstance(end, datetime)
         assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
-        out.append((str(e["UID"]), int(e["SEQUENCE"]), str(e["STATUS"]), start, end))
+        out.append((str(e["UID"]), int(str(e["SEQUENCE"])), str(e["STATUS"]), start, end))
     return out
 
 
@@ -101,11 +101,12 @@ def test_icalendar_exports_parse_back_to_the_same_events() -> None:
 
 def test_icalendar_refusals() -> None:
     engine = practice()
-    for call, code in [
+    calls: List[Tuple[Callable[[], str], str]] = [
         (lambda: engine.ical_appointment("nope", None, NOW), "not_found"),
         (lambda: engine.ical_patient("ana", "acct-nobody", NOW), "not_authorized"),
         (lambda: engine.ical_practitioner_day("nobody", date(2027, 2, 1), NOW), "not_found"),
-    ]:
+    ]
+    for call, code in calls:
         try:
             call()
         except cp.PortalError as e:

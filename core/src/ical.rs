@@ -160,6 +160,16 @@ fn calendar<'a>(
     Ok(cal.done().to_string())
 }
 
+/// The local date of `at` at `clinic` (in UTC without a known clinic).
+pub(crate) fn local_date(state: &State, clinic: Option<&str>, at: DateTime<Utc>) -> NaiveDate {
+    match clinic.and_then(|c| state.practice.clinic_ix.get(c)) {
+        Some(&ci) => at
+            .with_timezone(&state.practice.clinics[ci].tz)
+            .date_naive(),
+        None => at.date_naive(),
+    }
+}
+
 fn by_start(mut list: Vec<&Appointment>) -> Vec<&Appointment> {
     list.sort_by(|x, y| (x.start, &x.id).cmp(&(y.start, &y.id)));
     list
@@ -223,18 +233,11 @@ impl Engine {
         if !state.practice.practitioner_ix.contains_key(practitioner) {
             return Err(Error::not_found("practitioner", practitioner));
         }
-        let practice = &state.practice;
         let list = state
             .appointments
             .values()
             .filter(|a| a.practitioner == practitioner)
-            .filter(|a| {
-                let local = match a.clinic.as_deref().and_then(|c| practice.clinic_ix.get(c)) {
-                    Some(&ci) => a.start.with_timezone(&practice.clinics[ci].tz).date_naive(),
-                    None => a.start.date_naive(),
-                };
-                local == date
-            })
+            .filter(|a| local_date(&state, a.clinic.as_deref(), a.start) == date)
             .collect();
         calendar(&state, by_start(list).into_iter(), now)
     }

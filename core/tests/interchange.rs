@@ -616,33 +616,34 @@ fn icalendar_calendars_of_a_patient_and_a_practitioner_day() {
     );
 }
 
+/// The `UID` of appointment `a1` under a practice with these portal settings.
+fn uid_with(portal: Value) -> Vec<String> {
+    let mut cfg = config();
+    cfg["portal"] = portal;
+    let e = engine(&cfg);
+    e.add_appointment(appt(
+        "a1",
+        "dr-a",
+        mon_at(9, 0),
+        mon_at(9, 30),
+        AppointmentStatus::Booked,
+    ))
+    .unwrap();
+    let ics = e.ical_appointment("a1", None, early()).unwrap();
+    property(&ics, "UID")
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
 #[test]
 fn the_uid_domain_falls_back_to_the_login_url_host() {
+    assert_eq!(
+        uid_with(json!({"login_url": "https://portal.clinic.test:8443/login"})),
+        ["a1@portal.clinic.test"]
+    );
+    assert_eq!(uid_with(json!({})), ["a1@clinic-portal.invalid"]);
     let mut cfg = config();
-    cfg["portal"] = json!({"login_url": "https://portal.clinic.test:8443/login"});
-    let e = engine(&cfg);
-    e.add_appointment(appt(
-        "a1",
-        "dr-a",
-        mon_at(9, 0),
-        mon_at(9, 30),
-        AppointmentStatus::Booked,
-    ))
-    .unwrap();
-    let ics = e.ical_appointment("a1", None, early()).unwrap();
-    assert_eq!(property(&ics, "UID"), ["a1@portal.clinic.test"]);
-    cfg["portal"] = json!({});
-    let e = engine(&cfg);
-    e.add_appointment(appt(
-        "a1",
-        "dr-a",
-        mon_at(9, 0),
-        mon_at(9, 30),
-        AppointmentStatus::Booked,
-    ))
-    .unwrap();
-    let ics = e.ical_appointment("a1", None, early()).unwrap();
-    assert_eq!(property(&ics, "UID"), ["a1@clinic-portal.invalid"]);
     cfg["portal"] = json!({"calendar_domain": "not a domain"});
     let err = config_error(&cfg);
     assert!(err

@@ -287,13 +287,7 @@ fn on_dates(
     from: NaiveDate,
     to: NaiveDate,
 ) -> bool {
-    let date = match clinic.and_then(|c| state.practice.clinic_ix.get(c)) {
-        Some(&ci) => at
-            .with_timezone(&state.practice.clinics[ci].tz)
-            .date_naive(),
-        None => at.date_naive(),
-    };
-    (from..=to).contains(&date)
+    (from..=to).contains(&crate::ical::local_date(state, clinic, at))
 }
 
 impl Engine {
