@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 mod interchange;
+pub use interchange::fhir_operation_outcome;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clinic_portal::{

@@ -44,6 +44,9 @@ const FIELDS = {
   revoke_link: ['now', 'account', 'patient', 'expect'],
   confirm_link: ['now', 'account', 'patient', 'expect'],
   appointments_for_account: ['account', 'expect'],
+  fhir_appointment: ['id', 'expect'],
+  import_fhir_appointment: ['resource', 'expect'],
+  ical_appointment: ['now', 'id', 'actor', 'expect'],
   invite: ['now', 'request', 'save_token_as', 'expect'],
   resend_invitation: ['now', 'id', 'save_token_as', 'expect'],
   delete_invitation: ['id', 'expect'],
@@ -341,6 +344,14 @@ class Run {
       case 'appointments_for_account':
         return this.outcome(attempt(() => e.appointmentsForAccount(s.account)), x, (list) => ({
           appointments: list.map((/** @type {Obj} */ a) => a.id),
+        }));
+      case 'fhir_appointment':
+        return this.outcome(attempt(() => e.fhirAppointment(s.id)), x, id);
+      case 'import_fhir_appointment':
+        return this.outcome(attempt(() => e.importFhirAppointment(s.resource)), x, id);
+      case 'ical_appointment':
+        return this.outcome(attempt(() => e.icalAppointment(s.id, s.actor, s.now)), x, (ics) => ({
+          lines: String(ics).split('\r\n').filter((l) => l !== ''),
         }));
       case 'invite':
       case 'resend_invitation': {

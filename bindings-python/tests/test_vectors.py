@@ -49,6 +49,9 @@ FIELDS: Dict[str, Set[str]] = {
     "revoke_link": NOW | {"account", "patient"} | EXPECT,
     "confirm_link": NOW | {"account", "patient"} | EXPECT,
     "appointments_for_account": NOTE | {"account"} | EXPECT,
+    "fhir_appointment": NOTE | {"id"} | EXPECT,
+    "import_fhir_appointment": NOTE | {"resource"} | EXPECT,
+    "ical_appointment": NOW | {"id", "actor"} | EXPECT,
     "invite": NOW | {"request", "save_token_as"} | EXPECT,
     "resend_invitation": NOW | {"id", "save_token_as"} | EXPECT,
     "delete_invitation": NOTE | {"id"} | EXPECT,
@@ -418,6 +421,20 @@ class Run:
                 Outcome(lambda: engine.appointments_for_account(step["account"])),
                 expect,
                 lambda items: {"appointments": [a.id for a in items]},
+            )
+        if op == "fhir_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.fhir_appointment(step["id"])), expect, lambda r: r
+            )
+        if op == "import_fhir_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.import_fhir_appointment(step["resource"])), expect, to_dict
+            )
+        if op == "ical_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.ical_appointment(step["id"], step.get("actor"), at())),
+                expect,
+                lambda ics: {"lines": [line for line in ics.split("\r\n") if line]},
             )
         issued_view: Callable[[Any], Json] = lambda i: {
             "invitation": i.invitation.to_dict(),
