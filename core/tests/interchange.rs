@@ -651,3 +651,60 @@ fn the_uid_domain_falls_back_to_the_login_url_host() {
         .iter()
         .any(|d| d.path == "portal.calendar_domain"));
 }
+
+/// A JSON leaf or a small object/array of leaves.
+fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        "\\PC{0,12}".prop_map(Value::from),
+        Just(json!("2027-02-01T14:00:00Z")),
+        Just(json!("Practitioner/dr-a")),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..3)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    /// Whatever replaces one element of a valid resource, an import either adds exactly
+    /// that appointment or fails and changes nothing; `$find` refuses what is not its
+    /// parameters with `invalid_input`.
+    #[test]
+    fn imports_of_mangled_resources_never_panic_or_half_apply(
+        key in proptest::sample::select(vec![
+            "status", "start", "end", "participant", "serviceType", "identifier", "meta",
+            "minutesDuration", "id", "resourceType", "extra",
+        ]),
+        value in any_json(),
+    ) {
+        let e = practice();
+        let mut r = json!({
+            "resourceType": "Appointment", "id": "ehr-1", "status": "booked",
+            "start": "2027-02-01T14:00:00Z", "end": "2027-02-01T14:30:00Z",
+            "participant": [{"actor": {"reference": "Practitioner/dr-a"}, "status": "accepted"}]
+        });
+        r[key] = value.clone();
+        let before = e.snapshot();
+        match e.import_fhir_appointment(&r.to_string()) {
+            Ok(a) => proptest::prop_assert_eq!(e.appointment(&a.id).unwrap(), a),
+            Err(_) => proptest::prop_assert_eq!(e.snapshot(), before),
+        }
+        let params = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "start", "valueDate": "2027-02-01"}, {"name": "end", "valueDate": "2027-02-01"},
+            {"name": "service-type", "valueString": "physio-30"}, {"name": key, "valueString": value}]});
+        // None of the keys is a `$find` parameter that may be added (`start`, `end` twice).
+        let err = e.fhir_find(&params.to_string(), None, early()).unwrap_err();
+        proptest::prop_assert_eq!(err.code(), ErrorCode::InvalidInput);
+        let err = e.fhir_find(&value.to_string(), None, early()).unwrap_err();
+        proptest::prop_assert_eq!(err.code(), ErrorCode::InvalidInput);
+    }
+}
