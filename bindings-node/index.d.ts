@@ -11,6 +11,24 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** The engine of one practice (wrapped by the `Engine` class of `lib/index.js`). */
 export declare class NativeEngine {
+  /** Every practitioner's schedule at each clinic: a FHIR `Bundle` of `Schedule`s (JSON). */
+  fhirSchedules(): string
+  /** Free, busy-tentative and busy `Slot`s for a query: a FHIR `Bundle` (JSON). */
+  fhirSlots(queryJson: string, now: string): string
+  /** An appointment as a FHIR `Appointment` (JSON). */
+  fhirAppointment(id: string): string
+  /** A patient as a FHIR `Patient` with its merge links (JSON). */
+  fhirPatient(id: string): string
+  /** A patient's guardians and carers: a FHIR `Bundle` of `RelatedPerson`s (JSON). */
+  fhirRelatedPersons(patient: string): string
+  /** `$find`: FHIR `Parameters` in, a `Bundle` of proposed `Appointment`s out (JSON). */
+  fhirFind(parametersJson: string, actor: string | undefined | null, now: string): string
+  /** One appointment as iCalendar text. */
+  icalAppointment(id: string, actor: string | undefined | null, now: string): string
+  /** A patient's appointments as iCalendar text. */
+  icalPatient(patient: string, actor: string | undefined | null, now: string): string
+  /** A practitioner's appointments on a local date as iCalendar text. */
+  icalPractitionerDay(practitioner: string, day: string, now: string): string
   /** Runs one mutating operation (`Operation` JSON); the outcome as JSON. */
   execute(opJson: string, now: string): string
   /** `execute` off the main thread. */
@@ -109,6 +127,9 @@ export declare function engineFromJson(configJson: string): NativeEngine
 
 /** Every error code, in numbering order. */
 export declare function errorCodes(): Array<string>
+
+/** The FHIR `OperationOutcome` (JSON) of an error given by its code name and message. */
+export declare function fhirOperationOutcome(code: string, message: string): string
 
 /**
  * Panics on purpose, inside the panic guard: lets the test suite check that a panic

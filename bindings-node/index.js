@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeEngine = nativeBinding.NativeEngine
 module.exports.engineFromJson = nativeBinding.engineFromJson
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.fhirOperationOutcome = nativeBinding.fhirOperationOutcome
 module.exports.provokePanic = nativeBinding.provokePanic
 module.exports.provokePanicAsync = nativeBinding.provokePanicAsync
 module.exports.restoreEngine = nativeBinding.restoreEngine

@@ -983,6 +983,212 @@ cp_status cp_engine_validate_json(const char *config_json,
 // `engine` is NULL or an unfreed engine from this library.
 void cp_engine_free(struct cp_engine *engine);
 
+// Every practitioner's schedule at each clinic (`Engine::fhir_schedules`): a FHIR `searchset` `Bundle` of `Schedule`s.
+//
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_schedules(const struct cp_engine *engine,
+                                   char **out_json,
+                                   struct cp_error **error);
+
+// Offered slots as FHIR (`Engine::fhir_slots`): a `searchset` `Bundle` of `free`, `busy-tentative` (holds) and `busy` `Slot`s.
+//
+// - `query_json`: `SlotQuery` JSON (UTF-8 JSON, borrowed for the call).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: the search's errors (`not_found`, `not_authorized`…); `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_slots(const struct cp_engine *engine,
+                               const char *query_json,
+                               int64_t now,
+                               char **out_json,
+                               struct cp_error **error);
+
+// One appointment as a FHIR `Appointment` (`Engine::fhir_appointment`).
+//
+// - `id`: appointment id (UTF-8, borrowed for the call).
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_appointment(const struct cp_engine *engine,
+                                     const char *id,
+                                     char **out_json,
+                                     struct cp_error **error);
+
+// A patient as a FHIR `Patient` with its merge links (`Engine::fhir_patient`).
+//
+// - `id`: patient id, or the id of a merged patient (UTF-8, borrowed for the call).
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_patient(const struct cp_engine *engine,
+                                 const char *id,
+                                 char **out_json,
+                                 struct cp_error **error);
+
+// A patient's guardians and carers (`Engine::fhir_related_persons`): a `searchset` `Bundle` of `RelatedPerson`s.
+//
+// - `patient`: patient id (UTF-8, borrowed for the call).
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_related_persons(const struct cp_engine *engine,
+                                         const char *patient,
+                                         char **out_json,
+                                         struct cp_error **error);
+
+// The scheduling `$find` operation (`Engine::fhir_find`): a FHIR `Parameters` resource in, a `searchset` `Bundle` of `proposed` `Appointment`s out.
+//
+// - `parameters_json`: FHIR `Parameters` JSON (UTF-8, borrowed for the call).
+// - `actor`: the portal account asking, or NULL for the staff side (UTF-8, borrowed for the call, NULL allowed).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: the search's errors (`not_found`, `not_authorized`…); `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_fhir_find(const struct cp_engine *engine,
+                              const char *parameters_json,
+                              const char *actor,
+                              int64_t now,
+                              char **out_json,
+                              struct cp_error **error);
+
+// One appointment as an iCalendar `VCALENDAR` (`Engine::ical_appointment`).
+//
+// - `id`: appointment id (UTF-8, borrowed for the call).
+// - `actor`: the portal account asking, or NULL for the staff side (UTF-8, borrowed for the call, NULL allowed).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`, `not_authorized`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_ical_appointment(const struct cp_engine *engine,
+                                     const char *id,
+                                     const char *actor,
+                                     int64_t now,
+                                     char **out_json,
+                                     struct cp_error **error);
+
+// A patient's appointments as an iCalendar `VCALENDAR` (`Engine::ical_patient`).
+//
+// - `patient`: patient id (UTF-8, borrowed for the call).
+// - `actor`: the portal account asking, or NULL for the staff side (UTF-8, borrowed for the call, NULL allowed).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`, `not_authorized`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_ical_patient(const struct cp_engine *engine,
+                                 const char *patient,
+                                 const char *actor,
+                                 int64_t now,
+                                 char **out_json,
+                                 struct cp_error **error);
+
+// A practitioner's appointments on a local date as an iCalendar `VCALENDAR` (`Engine::ical_practitioner_day`).
+//
+// - `practitioner`: practitioner id (UTF-8, borrowed for the call).
+// - `day`: the local date, `YYYY-MM-DD` (UTF-8, borrowed for the call).
+// - `now`: the current instant, Unix seconds.
+// - `out_json`: receives the result, owned by the caller and freed with `cp_string_free`;
+//   NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; reads run concurrently, writes are
+// serialised inside it.
+// Errors: `not_found`; `invalid_input` for a NULL, non-UTF-8, oversized or malformed argument
+// or a NULL `out_json`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_ical_practitioner_day(const struct cp_engine *engine,
+                                          const char *practitioner,
+                                          const char *day,
+                                          int64_t now,
+                                          char **out_json,
+                                          struct cp_error **error);
+
+// Imports a host appointment from a FHIR `Appointment` (`Engine::import_fhir_appointment`). Outcome: the `Appointment` added.
+//
+// - `resource_json`: FHIR `Appointment` JSON (UTF-8, borrowed for the call).
+// - `out_json`: NULL (outcome discarded) or receives the outcome JSON, owned by the
+//   caller and freed with `cp_string_free`; NULL on failure.
+//
+// Ownership: nothing passed in is retained. Lifetime: the engine must outlive the call.
+// Thread-safety: the engine may be shared by threads; concurrent calls are serialised
+// inside it. A failed call changes nothing.
+// Errors: `invalid_input` naming the path of what does not map (or for a NULL, non-UTF-8
+// or oversized argument), `not_found`, `duplicate_id`; `internal` if the engine is poisoned.
+//
+// # Safety
+// Every pointer is NULL or valid as documented; `engine` comes from this library.
+cp_status cp_engine_import_fhir_appointment(const struct cp_engine *engine,
+                                            const char *resource_json,
+                                            char **out_json,
+                                            struct cp_error **error);
+
 // Adds or replaces a patient (`Engine::upsert_patient`). Outcome: `null`.
 //
 // - `patient_json`: `Patient` JSON (UTF-8 JSON, borrowed for the call).

@@ -107,7 +107,7 @@ fn explain_agrees_with_the_search_on_a_sample() {
     let slots = engine.search(&q, now).expect("search");
     for s in slots.iter().step_by(97) {
         let start = s.start().with_timezone(&Utc);
-        let e = engine.explain(&q, start, now).expect("explain");
+        let e = engine.explain_all(&q, start, now).expect("explain_all");
         assert!(e.offered, "{s:?}: {}", e.message);
         let offered: Vec<&str> = e
             .practitioners
@@ -116,6 +116,14 @@ fn explain_agrees_with_the_search_on_a_sample() {
             .map(|v| v.practitioner.as_str())
             .collect();
         assert_eq!(offered, s.practitioner_ids(), "{s:?}");
+        // Judged lazily, explain stops at the first of those candidates.
+        let lazy = engine.explain(&q, start, now).expect("explain");
+        let first: Vec<&str> = lazy
+            .practitioners
+            .iter()
+            .map(|v| v.practitioner.as_str())
+            .collect();
+        assert_eq!(first, offered[..1], "{s:?}");
     }
     let e = engine
         .explain(&q, w2::offered_start(), now)

@@ -219,7 +219,37 @@ export declare class Engine {
   /** How many offers were made, accepted, declined and let expire. */
   waitlistReport(): WaitlistReport;
   reportPrograms(from: LocalDate, to: LocalDate): ProgramSession[];
+
+  /** Every practitioner's schedule at each clinic: a FHIR R4 `searchset` Bundle of Schedules. */
+  fhirSchedules(): FhirResource;
+  /** The search as a FHIR Bundle of `free`, `busy-tentative` (holds) and `busy` Slots. */
+  fhirSlots(query: SlotQuery, now: InstantInput): FhirResource;
+  /** An appointment as a FHIR Appointment. */
+  fhirAppointment(id: string): FhirResource;
+  /** A patient as a FHIR Patient, with `replaces` / `replaced-by` merge links. */
+  fhirPatient(id: string): FhirResource;
+  /** A patient's guardians and carers: a FHIR Bundle of RelatedPersons. */
+  fhirRelatedPersons(patient: string): FhirResource;
+  /** `Appointment/$find`: FHIR Parameters in, a Bundle of proposed Appointments out. */
+  fhirFind(parameters: FhirResource | string, actor: string | null | undefined, now: InstantInput): FhirResource;
+  /** Imports a host appointment from a FHIR Appointment; returns the appointment added. */
+  importFhirAppointment(resource: FhirResource | string): Appointment;
+  /** One appointment as iCalendar (RFC 5545) text. */
+  icalAppointment(id: string, actor: string | null | undefined, now: InstantInput): string;
+  /** A patient's appointments as iCalendar text. */
+  icalPatient(patient: string, actor: string | null | undefined, now: InstantInput): string;
+  /** A practitioner's appointments on a local date as iCalendar text. */
+  icalPractitionerDay(practitioner: string, day: LocalDate, now: InstantInput): string;
 }
+
+/** A FHIR R4 resource as JSON (`resourceType` names it). */
+export interface FhirResource {
+  resourceType: string;
+  [element: string]: Json;
+}
+
+/** The FHIR OperationOutcome of an error: the issue code mapped, our code in `details`. */
+export declare function fhirOperationOutcome(error: { code: ErrorCode; message: string }): FhirResource;
 
 /** Panics inside the addon on purpose: throws a `ClinicPortalError` with code `internal`. */
 export declare function provokePanic(message: string): void;

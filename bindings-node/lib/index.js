@@ -557,6 +557,54 @@ class Engine {
   reportPrograms(from, to) {
     return parse(guard(() => this._n.reportPrograms(from, to)));
   }
+
+  // -- health-IT interchange (docs/interchange.md) ---------------------------------------
+
+  fhirSchedules() {
+    return parse(guard(() => this._n.fhirSchedules()));
+  }
+
+  fhirSlots(query, now) {
+    return parse(guard(() => this._n.fhirSlots(json('query', query), instant('now', now))));
+  }
+
+  fhirAppointment(id) {
+    return parse(guard(() => this._n.fhirAppointment(id)));
+  }
+
+  fhirPatient(id) {
+    return parse(guard(() => this._n.fhirPatient(id)));
+  }
+
+  fhirRelatedPersons(patient) {
+    return parse(guard(() => this._n.fhirRelatedPersons(patient)));
+  }
+
+  fhirFind(parameters, actor, now) {
+    return parse(guard(() => this._n.fhirFind(json('parameters', parameters), actor ?? null, instant('now', now))));
+  }
+
+  importFhirAppointment(resource) {
+    return this._op('import_fhir_appointment', { resource: json('resource', resource) });
+  }
+
+  icalAppointment(id, actor, now) {
+    return guard(() => this._n.icalAppointment(id, actor ?? null, instant('now', now)));
+  }
+
+  icalPatient(patient, actor, now) {
+    return guard(() => this._n.icalPatient(patient, actor ?? null, instant('now', now)));
+  }
+
+  icalPractitionerDay(practitioner, day, now) {
+    return guard(() => this._n.icalPractitionerDay(practitioner, day, instant('now', now)));
+  }
+}
+
+/** The FHIR `OperationOutcome` of an error (a `ClinicPortalError`, or its `code` and `message`). */
+function fhirOperationOutcome(error) {
+  const { code, message } = error ?? {};
+  return parse(guard(() => native.fhirOperationOutcome(text('code', code), text('message', message))));
 }
 
 /** Panics inside the addon on purpose (tests of the panic guard). */
@@ -576,4 +624,5 @@ module.exports = {
   version: native.version(),
   provokePanic,
   provokePanicAsync,
+  fhirOperationOutcome,
 };

@@ -181,6 +181,9 @@ export interface Booking {
 export interface BookingDetails {
   /** The appointment these details belong to. */
   appointment?: string
+  /** The portal account that booked it (`None`: staff or no account); a guardian or
+   * carer who booked appears as a related person in exports ([`crate::fhir`]). */
+  booked_by?: string | null
   /** Why (staff cancellations). */
   cancel_reason?: string | null
   /** When it was cancelled. */
@@ -204,6 +207,8 @@ export interface BookingDetails {
   patient_notes?: string | null
   /** When the patient asked (portal bookings). */
   requested_at?: Instant | null
+  /** How many times it was rescheduled: the iCalendar `SEQUENCE` ([`crate::ical`]). */
+  reschedule_count?: number
   /** The start before the last reschedule. */
   rescheduled_from?: Instant | null
   /** The staff note sent with accept or decline. */
@@ -958,6 +963,10 @@ export type Operation = ({
   op: "decline_waitlist_offer"
 }) | ({
   op: "process_waitlist"
+}) | ({
+  op: "import_fhir_appointment"
+  /** The FHIR `Appointment` resource as JSON text. */
+  resource: string
 });
 
 /** A first outcome kept for an idempotency key (docs/booking.md, idempotency). */
@@ -1052,6 +1061,10 @@ export interface PortalMessages {
 export interface PortalSettings {
   /** "Allow Public Signup". */
   allow_public_signup?: boolean
+  /** The practice's domain name for calendar event ids (iCalendar `UID`s are
+   * `<appointment id>@<domain>`, see [`crate::ical`]); absent: the host of `login_url`,
+   * else `clinic-portal.invalid`. Keep it fixed: calendars match events by `UID`. */
+  calendar_domain?: string | null
   /** Scheduling consent. */
   consent?: ConsentSettings
   /** "Allow patients to book appointments online". Default: `true`. */

@@ -9,6 +9,9 @@
 
 use std::sync::Arc;
 
+mod interchange;
+pub use interchange::fhir_operation_outcome;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use clinic_portal::{
     AppointmentFilter, Engine, Error as CoreError, ErrorCode, Operation, SlotQuery, Slots,

@@ -11,6 +11,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Engine, ClinicPortalError } = require('clinic-portal');
+const { validateResource } = require('./fhir-validator.js');
 
 const DIR = path.join(__dirname, '..', '..', 'core', 'tests', 'vectors');
 const MIN_VECTORS = 50;
@@ -44,6 +45,9 @@ const FIELDS = {
   revoke_link: ['now', 'account', 'patient', 'expect'],
   confirm_link: ['now', 'account', 'patient', 'expect'],
   appointments_for_account: ['account', 'expect'],
+  fhir_appointment: ['id', 'expect'],
+  import_fhir_appointment: ['resource', 'expect'],
+  ical_appointment: ['now', 'id', 'actor', 'expect'],
   invite: ['now', 'request', 'save_token_as', 'expect'],
   resend_invitation: ['now', 'id', 'save_token_as', 'expect'],
   delete_invitation: ['id', 'expect'],
@@ -356,6 +360,15 @@ class Run {
       case 'appointments_for_account':
         return this.outcome(attempt(() => e.appointmentsForAccount(s.account)), x, (list) => ({
           appointments: list.map((/** @type {Obj} */ a) => a.id),
+        }));
+      case 'fhir_appointment':
+        // The independent R4 validator reads every resource first (it throws when invalid).
+        return this.outcome(attempt(() => e.fhirAppointment(s.id)), x, (r) => (validateResource(r), r));
+      case 'import_fhir_appointment':
+        return this.outcome(attempt(() => e.importFhirAppointment(s.resource)), x, id);
+      case 'ical_appointment':
+        return this.outcome(attempt(() => e.icalAppointment(s.id, s.actor, s.now)), x, (ics) => ({
+          lines: String(ics).split('\r\n').filter((l) => l !== ''),
         }));
       case 'invite':
       case 'resend_invitation': {

@@ -10,6 +10,8 @@
 //! panics, which surface as `PortalError` with code `internal`. Errors are raised as the
 //! Python classes of `clinic_portal._errors`, one per error code.
 
+mod interchange;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -216,7 +218,10 @@ fn read(core: &Core, name: &str, a: &Args) -> Res<Value> {
         }
         "waitlist_report" => to_json(&core.waitlist_report())?,
         "warnings" => to_json(&core.warnings())?,
-        _ => return Err(invalid(format!("`{name}` is not a read of the engine"))),
+        _ => match interchange::read(core, name, a)? {
+            Some(v) => v,
+            None => return Err(invalid(format!("`{name}` is not a read of the engine"))),
+        },
     };
     Ok(public(v))
 }

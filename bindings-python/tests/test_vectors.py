@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar
 
+import icalendar
 import pytest
 
 import clinic_portal as cp
@@ -49,6 +50,9 @@ FIELDS: Dict[str, Set[str]] = {
     "revoke_link": NOW | {"account", "patient"} | EXPECT,
     "confirm_link": NOW | {"account", "patient"} | EXPECT,
     "appointments_for_account": NOTE | {"account"} | EXPECT,
+    "fhir_appointment": NOTE | {"id"} | EXPECT,
+    "import_fhir_appointment": NOTE | {"resource"} | EXPECT,
+    "ical_appointment": NOW | {"id", "actor"} | EXPECT,
     "invite": NOW | {"request", "save_token_as"} | EXPECT,
     "resend_invitation": NOW | {"id", "save_token_as"} | EXPECT,
     "delete_invitation": NOTE | {"id"} | EXPECT,
@@ -122,6 +126,14 @@ def text(value: Json) -> str:
     if set(value) != {"repeat", "times"}:
         raise StepFailed(f"a text is a string or {{repeat, times}}, not {value}")
     return str(value["repeat"]) * int(value["times"])
+
+
+def ical_lines(ics: str) -> Json:
+    """The vectors' view of an iCalendar export, after an independent parser (the
+    ``icalendar`` package) has read it back with one event per VEVENT line."""
+    parsed = icalendar.Calendar.from_ical(ics)
+    assert len(parsed.walk("VEVENT")) == ics.count("BEGIN:VEVENT")
+    return {"lines": [line for line in ics.split("\r\n") if line]}
 
 
 class Outcome:
@@ -429,6 +441,20 @@ class Run:
                 Outcome(lambda: engine.appointments_for_account(step["account"])),
                 expect,
                 lambda items: {"appointments": [a.id for a in items]},
+            )
+        if op == "fhir_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.fhir_appointment(step["id"])), expect, lambda r: r
+            )
+        if op == "import_fhir_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.import_fhir_appointment(step["resource"])), expect, to_dict
+            )
+        if op == "ical_appointment":
+            return self.outcome(
+                Outcome(lambda: engine.ical_appointment(step["id"], step.get("actor"), at())),
+                expect,
+                ical_lines,
             )
         issued_view: Callable[[Any], Json] = lambda i: {
             "invitation": i.invitation.to_dict(),

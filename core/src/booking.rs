@@ -130,6 +130,17 @@ pub struct BookingDetails {
     /// Staff put this appointment where capacity was already full (docs/booking.md: staff may
     /// exceed capacity; the engine records it).
     pub capacity_override: bool,
+    /// The portal account that booked it (`None`: staff or no account); a guardian or
+    /// carer who booked appears as a related person in exports ([`crate::fhir`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booked_by: Option<String>,
+    /// How many times it was rescheduled: the iCalendar `SEQUENCE` ([`crate::ical`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reschedule_count: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// An appointment with its portal details: the outcome of [`Engine::book`] and the staff
@@ -1217,6 +1228,7 @@ impl Engine {
             consent: consent.clone(),
             patient_notes: request.notes.clone(),
             hold: hold.as_ref().map(|h| h.id.clone()),
+            booked_by: request.actor.clone(),
             ..BookingDetails::default()
         };
         if let Some(h) = &hold {
@@ -1610,6 +1622,7 @@ impl Engine {
             ..old.clone()
         };
         details.rescheduled_from = Some(old.start);
+        details.reschedule_count = details.reschedule_count.saturating_add(1);
         details.staff_note = None;
         details.decided_at = None;
         let mut recipients = Recipients::default();

@@ -131,6 +131,11 @@ pub struct PortalSettings {
     pub invitation_ttl_hours: u32,
     /// The portal's login page, used by widgets and notifications.
     pub login_url: Option<String>,
+    /// The practice's domain name for calendar event ids (iCalendar `UID`s are
+    /// `<appointment id>@<domain>`, see [`crate::ical`]); absent: the host of `login_url`,
+    /// else `clinic-portal.invalid`. Keep it fixed: calendars match events by `UID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_domain: Option<String>,
     /// Booking policies.
     pub scheduling: SchedulingSettings,
     /// Scheduling consent.
@@ -150,6 +155,7 @@ impl Default for PortalSettings {
             allow_public_signup: false,
             invitation_ttl_hours: 72,
             login_url: None,
+            calendar_domain: None,
             scheduling: SchedulingSettings::default(),
             consent: ConsentSettings::default(),
             messages: PortalMessages::default(),

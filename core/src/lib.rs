@@ -29,6 +29,8 @@ pub mod credentials;
 mod engine;
 pub mod error;
 pub mod explain;
+pub mod fhir;
+pub mod ical;
 mod integrity;
 pub mod invitation;
 pub mod journal;

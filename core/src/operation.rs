@@ -29,6 +29,7 @@
 //! | `add_appointments` | `appointments` (array) | `null` |
 //! | `update_appointment` | `appointment` | `null` |
 //! | `remove_appointment` | `id` | the removed appointment |
+//! | `import_fhir_appointment` | `resource` (FHIR `Appointment` JSON, as a string) | the appointment added |
 //! | `hold` | `request` ([`HoldRequest`]) | the hold |
 //! | `release_hold` | `request` ([`ReleaseHoldRequest`]) | the released hold |
 //! | `purge_expired_holds` | — | how many were purged (number) |
@@ -374,6 +375,11 @@ pub enum Operation {
     },
     /// [`Engine::process_waitlist`].
     ProcessWaitlist {},
+    /// [`Engine::import_fhir_appointment`].
+    ImportFhirAppointment {
+        /// The FHIR `Appointment` resource as JSON text.
+        resource: String,
+    },
 }
 
 impl Operation {
@@ -429,6 +435,7 @@ impl Operation {
             Operation::LeaveWaitlist { .. } => "leave_waitlist",
             Operation::DeclineWaitlistOffer { .. } => "decline_waitlist_offer",
             Operation::ProcessWaitlist {} => "process_waitlist",
+            Operation::ImportFhirAppointment { .. } => "import_fhir_appointment",
         }
     }
 }
@@ -659,6 +666,9 @@ impl Engine {
                 json(self.decline_waitlist_offer(id, actor.as_deref(), now)?)
             }
             Operation::ProcessWaitlist {} => json(self.process_waitlist(now)?),
+            Operation::ImportFhirAppointment { resource } => {
+                json(self.import_fhir_appointment(resource)?)
+            }
         }
     }
 

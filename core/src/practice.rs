@@ -966,6 +966,14 @@ fn check_portal(config: &Config, d: &mut Diagnostics) {
             d.error("portal.login_url", format!("portal.login_url: {e}"));
         }
     }
+    if let Some(domain) = &config.portal.calendar_domain {
+        if let Err(e) = crate::ical::check_domain(domain) {
+            d.error(
+                "portal.calendar_domain",
+                format!("portal.calendar_domain: {e}"),
+            );
+        }
+    }
     if let Some(fee) = s.late_cancel_fee_hours {
         if s.allow_patient_cancel && fee <= s.min_hours_before_cancel {
             d.warning(

@@ -9,10 +9,8 @@ use std::path::Path;
 fn engine_methods_in_source() -> BTreeSet<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut names = BTreeSet::new();
-    let mut files: Vec<_> = fs::read_dir(&src)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
     files.sort();
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
@@ -34,6 +32,18 @@ fn engine_methods_in_source() -> BTreeSet<String> {
         }
     }
     names
+}
+
+/// The `.rs` files under `dir`, module folders included.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
 }
 
 fn listed() -> BTreeSet<String> {

@@ -85,6 +85,7 @@ fn covered(op: &Operation) -> &'static str {
         Operation::LeaveWaitlist { .. } => "leave_waitlist",
         Operation::DeclineWaitlistOffer { .. } => "decline_waitlist_offer",
         Operation::ProcessWaitlist {} => "process_waitlist",
+        Operation::ImportFhirAppointment { .. } => "import_fhir_appointment",
     }
 }
 
@@ -381,6 +382,14 @@ fn every_operation_runs_as_json_like_the_rust_call() {
             [appt_json("s2", mon_at(9, 30)), appt_json("s3", mon_at(10, 0))]})
         },
         |e, _| ok(e.add_appointments(vec![a("s2", mon_at(9, 30)), a("s3", mon_at(10, 0))])),
+    );
+    let fhir = json!({"resourceType": "Appointment", "id": "f1", "status": "booked",
+        "start": mon_at(11, 30), "end": mon_at(11, 30) + Duration::minutes(30),
+        "participant": [{"actor": {"reference": "Practitioner/dr-b"}, "status": "accepted"}]})
+    .to_string();
+    w.step(
+        |_| json!({"op": "import_fhir_appointment", "resource": fhir}),
+        |e, _| ok(e.import_fhir_appointment(&fhir)),
     );
     w.step(
         |_| json!({"op": "update_appointment", "appointment": appt_json("s2", mon_at(11, 0))}),
@@ -719,7 +728,7 @@ fn every_operation_runs_as_json_like_the_rust_call() {
         declared(),
         "the module's table lists every variant"
     );
-    assert_eq!(seen.len(), 41);
+    assert_eq!(seen.len(), 42);
 }
 
 #[test]

@@ -276,6 +276,30 @@ enum Step {
         #[serde(default)]
         expect: Map<String, Value>,
     },
+    FhirAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        id: String,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    ImportFhirAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        resource: Value,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
+    IcalAppointment {
+        #[serde(default)]
+        note: Option<String>,
+        now: DateTime<Utc>,
+        id: String,
+        #[serde(default)]
+        actor: Option<String>,
+        #[serde(default)]
+        expect: Map<String, Value>,
+    },
     Invite {
         #[serde(default)]
         note: Option<String>,
@@ -422,6 +446,9 @@ impl Step {
             Step::RevokeLink { .. } => "revoke_link",
             Step::ConfirmLink { .. } => "confirm_link",
             Step::AppointmentsForAccount { .. } => "appointments_for_account",
+            Step::FhirAppointment { .. } => "fhir_appointment",
+            Step::ImportFhirAppointment { .. } => "import_fhir_appointment",
+            Step::IcalAppointment { .. } => "ical_appointment",
             Step::Invite { .. } => "invite",
             Step::ResendInvitation { .. } => "resend_invitation",
             Step::DeleteInvitation { .. } => "delete_invitation",
@@ -468,6 +495,9 @@ impl Step {
             | Step::RevokeLink { note, .. }
             | Step::ConfirmLink { note, .. }
             | Step::AppointmentsForAccount { note, .. }
+            | Step::FhirAppointment { note, .. }
+            | Step::ImportFhirAppointment { note, .. }
+            | Step::IcalAppointment { note, .. }
             | Step::Invite { note, .. }
             | Step::ResendInvitation { note, .. }
             | Step::DeleteInvitation { note, .. }
@@ -514,6 +544,9 @@ impl Step {
             | Step::RevokeLink { expect, .. }
             | Step::ConfirmLink { expect, .. }
             | Step::AppointmentsForAccount { expect, .. }
+            | Step::FhirAppointment { expect, .. }
+            | Step::ImportFhirAppointment { expect, .. }
+            | Step::IcalAppointment { expect, .. }
             | Step::Invite { expect, .. }
             | Step::ResendInvitation { expect, .. }
             | Step::DeleteInvitation { expect, .. }
@@ -1029,6 +1062,29 @@ impl Run<'_> {
             } => self.outcome(engine.appointments_for_account(account), expect, |list| {
                 json!({"appointments": list.iter().map(|a| a.id.as_str()).collect::<Vec<_>>()})
             }),
+            Step::FhirAppointment { id, expect, .. } => {
+                self.outcome(engine.fhir_appointment(id), expect, |text| {
+                    serde_json::from_str(text).unwrap_or(Value::Null)
+                })
+            }
+            Step::ImportFhirAppointment {
+                resource, expect, ..
+            } => self.outcome(
+                engine.import_fhir_appointment(&resource.to_string()),
+                expect,
+                to_json,
+            ),
+            Step::IcalAppointment {
+                now,
+                id,
+                actor,
+                expect,
+                ..
+            } => self.outcome(
+                engine.ical_appointment(id, actor.as_deref(), *now),
+                expect,
+                |text| json!({"lines": text.split("\r\n").filter(|l| !l.is_empty()).collect::<Vec<_>>()}),
+            ),
             Step::Invite {
                 now,
                 request,

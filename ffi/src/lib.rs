@@ -26,12 +26,14 @@
 #![allow(non_camel_case_types)]
 
 mod api;
+mod interchange;
 mod ops;
 mod slots;
 mod waitlist;
 mod wrapper;
 
 pub use api::*;
+pub use interchange::*;
 pub use ops::*;
 pub use slots::*;
 pub use waitlist::*;

@@ -18,6 +18,9 @@ const NULL_ALLOWED: &[(&str, &str)] = &[
     ("cp_engine_book_button_html", "booking_url"),
     ("cp_engine_leave_waitlist", "actor"),
     ("cp_engine_decline_waitlist_offer", "actor"),
+    ("cp_engine_fhir_find", "actor"),
+    ("cp_engine_ical_appointment", "actor"),
+    ("cp_engine_ical_patient", "actor"),
 ];
 
 /// Functions whose configuration JSON that does not parse is `invalid_config`

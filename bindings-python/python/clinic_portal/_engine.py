@@ -106,6 +106,10 @@ def _date(value: date, what: str) -> str:
     return value.isoformat()
 
 
+def _fhir_text(resource: Union[str, Mapping[str, Any]]) -> str:
+    return resource if isinstance(resource, str) else _dumps(dict(resource))
+
+
 class Engine:
     """The booking engine of one practice. Thread-safe: share one per practice; the GIL is
     released while it searches, explains, books, hashes passwords, snapshots and restores.
@@ -552,6 +556,69 @@ class Engine:
         return _many(
             ProgramSession,
             self._read("report_programs", **{"from": _date(from_, "from_")}, to=_date(to, "to")),
+        )
+
+    # -- health-IT interchange (docs/interchange.md) ---------------------------------------
+
+    def fhir_schedules(self) -> Dict[str, Any]:
+        """Every practitioner's schedule at each clinic: a FHIR R4 ``searchset`` Bundle of
+        Schedules."""
+        return dict(self._read("fhir_schedules"))
+
+    def fhir_slots(self, query: Req[SlotQuery], now: datetime) -> Dict[str, Any]:
+        """The search as a FHIR Bundle of ``free``, ``busy-tentative`` (holds) and ``busy``
+        Slots."""
+        return dict(
+            self._read("fhir_slots", query=as_json(query, SlotQuery), now=micros(now))
+        )
+
+    def fhir_appointment(self, id: str) -> Dict[str, Any]:
+        """An appointment as a FHIR Appointment."""
+        return dict(self._read("fhir_appointment", id=id))
+
+    def fhir_patient(self, id: str) -> Dict[str, Any]:
+        """A patient as a FHIR Patient, with ``replaces`` / ``replaced-by`` merge links."""
+        return dict(self._read("fhir_patient", id=id))
+
+    def fhir_related_persons(self, patient: str) -> Dict[str, Any]:
+        """A patient's guardians and carers: a FHIR Bundle of RelatedPersons."""
+        return dict(self._read("fhir_related_persons", patient=patient))
+
+    def fhir_find(
+        self, parameters: Union[str, Mapping[str, Any]], actor: Optional[str], now: datetime
+    ) -> Dict[str, Any]:
+        """``Appointment/$find``: FHIR Parameters in, a Bundle of proposed Appointments out;
+        ``actor`` is the portal account asking (``None``: the host)."""
+        return dict(
+            self._read(
+                "fhir_find", parameters=_fhir_text(parameters), actor=actor, now=micros(now)
+            )
+        )
+
+    def import_fhir_appointment(self, resource: Union[str, Mapping[str, Any]]) -> Appointment:
+        """Imports a host appointment from a FHIR Appointment; returns the appointment
+        added. What does not map is ``invalid_input`` naming its path."""
+        return Appointment.from_dict(
+            self._op("import_fhir_appointment", resource=_fhir_text(resource))
+        )
+
+    def ical_appointment(self, id: str, actor: Optional[str], now: datetime) -> str:
+        """One appointment as iCalendar (RFC 5545) text, stamped ``now``."""
+        return str(self._read("ical_appointment", id=id, actor=actor, now=micros(now)))
+
+    def ical_patient(self, patient: str, actor: Optional[str], now: datetime) -> str:
+        """A patient's appointments as iCalendar text."""
+        return str(self._read("ical_patient", patient=patient, actor=actor, now=micros(now)))
+
+    def ical_practitioner_day(self, practitioner: str, day: date, now: datetime) -> str:
+        """A practitioner's appointments on a local date as iCalendar text."""
+        return str(
+            self._read(
+                "ical_practitioner_day",
+                practitioner=practitioner,
+                day=_date(day, "day"),
+                now=micros(now),
+            )
         )
 
     # -- journal, persistence, operations ------------------------------------------------

@@ -416,6 +416,34 @@ static int check_outcome(const Call *c, const cJSON *expect, View view) {
     return ok;
 }
 
+/* Checks an iCalendar outcome (text, not JSON) against `expect`: {"error"} or a subset of
+ * {"lines": [its content lines]}. */
+static int check_lines(const Call *c, const cJSON *expect) {
+    if (get(expect, "error") != NULL || c->status != CP_STATUS_OK) {
+        return check_outcome(c, expect, as_is);
+    }
+    cJSON *got = cJSON_CreateObject();
+    cJSON *lines = cJSON_AddArrayToObject(got, "lines");
+    const char *at = c->out;
+    while (*at != '\0') {
+        const char *end = strstr(at, "\r\n");
+        size_t len = end != NULL ? (size_t)(end - at) : strlen(at);
+        if (len > 0) {
+            char *line = malloc(len + 1);
+            memcpy(line, at, len);
+            line[len] = '\0';
+            cJSON_AddItemToArray(lines, cJSON_CreateString(line));
+            free(line);
+        }
+        at += len + (end != NULL ? 2 : 0);
+    }
+    cJSON *want = expect != NULL ? cJSON_Duplicate(expect, 1) : cJSON_CreateObject();
+    int ok = subset(want, got, "");
+    cJSON_Delete(want);
+    cJSON_Delete(got);
+    return ok;
+}
+
 /* ---- views of outcomes that the vectors compare in another shape ---- */
 
 static cJSON *view_ids(cJSON *outcome, const char *key) {
@@ -508,6 +536,9 @@ static const struct {
     {"revoke_link", " now account patient expect "},
     {"confirm_link", " now account patient expect "},
     {"appointments_for_account", " account expect "},
+    {"fhir_appointment", " id expect "},
+    {"import_fhir_appointment", " resource expect "},
+    {"ical_appointment", " now id actor expect "},
     {"invite", " now request save_token_as expect "},
     {"resend_invitation", " now id save_token_as expect "},
     {"delete_invitation", " id expect "},
@@ -861,6 +892,17 @@ static int account_step(Run *run, const cJSON *step, const char *op) {
     } else if (strcmp(op, "merge_patients") == 0) {
         c.status = cp_engine_merge_patients(run->engine, get_string(step, "keep"), get_string(step, "merge"), now,
                                             &c.out, &c.error);
+    } else if (strcmp(op, "fhir_appointment") == 0) {
+        c.status = cp_engine_fhir_appointment(run->engine, id, &c.out, &c.error);
+    } else if (strcmp(op, "import_fhir_appointment") == 0) {
+        char *resource = print(get(step, "resource"));
+        c.status = cp_engine_import_fhir_appointment(run->engine, resource, &c.out, &c.error);
+        cJSON_free(resource);
+    } else if (strcmp(op, "ical_appointment") == 0) {
+        c.status = cp_engine_ical_appointment(run->engine, id, get_string(step, "actor"), now, &c.out, &c.error);
+        int ok = no_secrets(run, cp_error_message(c.error), "the error message") && check_lines(&c, expect);
+        call_free(&c);
+        return ok;
     } else {
         return fail("`%s` is not a known op", op);
     }
