@@ -86,10 +86,16 @@ pub struct Appointment {
     #[serde(default)]
     pub patient: Option<String>,
     /// Start instant.
-    #[serde(deserialize_with = "instant::deserialize")]
+    #[serde(
+        serialize_with = "instant::serialize",
+        deserialize_with = "instant::deserialize"
+    )]
     pub start: DateTime<Utc>,
     /// End instant (after `start`).
-    #[serde(deserialize_with = "instant::deserialize")]
+    #[serde(
+        serialize_with = "instant::serialize",
+        deserialize_with = "instant::deserialize"
+    )]
     pub end: DateTime<Utc>,
     /// Status.
     pub status: AppointmentStatus,
@@ -225,12 +231,50 @@ impl Appointment {
     }
 }
 
-/// Reading RFC 3339 instants from JSON exactly as chrono's serde support does, with a
-/// shortcut for the form the engine writes itself (`YYYY-MM-DDTHH:MM:SS` then `Z` or
-/// `±HH:MM`), which is most of what a snapshot holds.
+/// Reading and writing RFC 3339 instants in JSON exactly as chrono's serde support does,
+/// with a shortcut for the form the engine writes itself (`YYYY-MM-DDTHH:MM:SS` then `Z`
+/// or `±HH:MM`), which is most of what a snapshot holds.
 pub(crate) mod instant {
-    use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+    use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Utc};
     use serde::de::{self, Deserializer, Visitor};
+    use serde::{Serialize, Serializer};
+
+    /// Serialises a `DateTime<Utc>` like chrono's own `Serialize`
+    /// (`2027-03-14T06:30:00Z`), writing whole seconds of the years 0–9999 directly
+    /// instead of through chrono's formatter.
+    pub(crate) fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        match whole_second_text(t) {
+            Some(buf) => match std::str::from_utf8(&buf) {
+                Ok(text) => s.serialize_str(text),
+                Err(_) => t.serialize(s),
+            },
+            None => t.serialize(s),
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, or `None` for a fraction of a second or a year outside
+    /// 0–9999 (chrono writes those).
+    pub(crate) fn whole_second_text(t: &DateTime<Utc>) -> Option<[u8; 20]> {
+        let n = t.naive_utc();
+        let year = u32::try_from(n.year()).ok().filter(|y| *y <= 9999)?;
+        if t.timestamp_subsec_nanos() != 0 {
+            return None;
+        }
+        let mut buf = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                buf[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, n.month());
+        put(8, 2, n.day());
+        put(11, 2, n.hour());
+        put(14, 2, n.minute());
+        put(17, 2, n.second());
+        Some(buf)
+    }
 
     /// Deserialises a `DateTime<Utc>` like chrono's own `Deserialize`.
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
@@ -341,7 +385,40 @@ mod instant_tests {
         }
     }
 
+    #[test]
+    fn writing_agrees_with_chrono() {
+        #[derive(serde::Serialize)]
+        struct Ours(#[serde(serialize_with = "super::instant::serialize")] DateTime<Utc>);
+        for secs in [
+            -62_167_219_200, // 0000-01-01
+            -2_208_988_800,
+            0,
+            1_803_000_000,
+            253_402_214_400, // 9999-12-31
+            253_402_300_800, // 10000-01-01: chrono's own form
+        ] {
+            for nanos in [0, 5_000_000, 123_456_789] {
+                let t = DateTime::from_timestamp(secs, nanos).unwrap();
+                assert_eq!(
+                    serde_json::to_string(&Ours(t)).unwrap(),
+                    serde_json::to_string(&t).unwrap(),
+                    "{secs} {nanos}"
+                );
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn writing_whole_seconds_agrees_with_chrono(secs in -62_167_219_200i64..253_402_300_799) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            let ours = super::instant::whole_second_text(&t).unwrap();
+            proptest::prop_assert_eq!(
+                format!("\"{}\"", std::str::from_utf8(&ours).unwrap()),
+                serde_json::to_string(&t).unwrap()
+            );
+        }
+
         #[test]
         fn shortcut_and_chrono_agree(
             text in "[0-9]{4}-[0-1][0-9]-[0-3][0-9][T t][0-2][0-9]:[0-6][0-9]:[0-6][0-9](Z|z|[+-][0-2][0-9]:[0-6][0-9]|\\.[0-9]{1,3}Z)"

@@ -348,6 +348,15 @@ impl<'a> Parts<'a> {
     }
 }
 
+/// An instant serialised as [`Appointment`] serialises its start and end.
+struct Instant(DateTime<Utc>);
+
+impl Serialize for Instant {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::model::instant::serialize(&self.0, serializer)
+    }
+}
+
 /// A stored appointment serialised exactly as [`Appointment`] serialises.
 pub(crate) struct StoredRef<'a> {
     stored: &'a Stored,
@@ -364,8 +373,8 @@ impl Serialize for StoredRef<'_> {
         out.serialize_field("clinic", &names.opt(s.clinic))?;
         out.serialize_field("service", &names.opt(s.service))?;
         out.serialize_field("patient", &names.opt(s.patient))?;
-        out.serialize_field("start", &start)?;
-        out.serialize_field("end", &end)?;
+        out.serialize_field("start", &Instant(start))?;
+        out.serialize_field("end", &Instant(end))?;
         out.serialize_field("status", &s.status)?;
         out.serialize_field("source", &s.source)?;
         out.end()
