@@ -1,6 +1,6 @@
 //! HL7 FHIR R4 (4.0.1) interchange (docs/interchange.md): the engine's schedules, slots,
 //! appointments, patients, family links and errors as FHIR JSON, the scheduling `$find`
-//! operation as a thin mapping over [`Engine::search`], and the import of host
+//! operation as a thin mapping over [`Engine::search`](crate::Engine::search), and the import of host
 //! appointments from FHIR `Appointment` resources.
 //!
 //! The mapping is lossless for what the engine keeps: a portal request is `pending`, a
