@@ -513,17 +513,6 @@ impl Engine {
         Ok(p)
     }
 
-    /// What an appointment occupies (its service's buffers included), if it occupies; `id`
-    /// is the appointment's id as the timeline keeps it.
-    pub(crate) fn occupied(
-        &self,
-        practice: &Practice,
-        a: &Appointment,
-        id: Arc<str>,
-    ) -> Option<Occupied> {
-        occupied(practice, &Parts::of(a, &id), id.clone())
-    }
-
     /// Indexes a stored appointment: its practitioner's timeline and its patient's set.
     pub(crate) fn index(&self, state: &mut State, a: &Appointment) {
         let id = state
@@ -564,13 +553,12 @@ impl Engine {
     }
 
     pub(crate) fn unindex(&self, state: &mut State, a: &Appointment) {
-        let id: Arc<str> = Arc::from(a.id.as_str());
-        if let (Some(occ), Some(&p)) = (
-            self.occupied(&state.practice, a, id),
+        if let (Some((start, _)), Some(&p)) = (
+            occupied_span(&state.practice, a),
             state.practice.practitioner_ix.get(&a.practitioner),
         ) {
             if let Some(t) = state.occupancy.timeline_mut(p) {
-                t.remove(occ.start, &occ.id);
+                t.remove(start, &a.id);
             }
         }
         if let Some(pat) = &a.patient {
