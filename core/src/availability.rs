@@ -19,6 +19,7 @@ use crate::practice::{
     CBlock, CClosure, CPractitioner, CRecord, CService, ClosureDates, Ix, Practice,
 };
 use crate::recurrence::{FIRST_DATE, LAST_DATE};
+use crate::sweep::{sweep, Grid};
 use crate::zone::{DayFrame, Instant};
 use crate::{Error, Result};
 
@@ -1162,7 +1163,45 @@ impl<'a> Search<'a> {
                 closed_minutes(practice, &self.closures, date, block.clinic, prep.p)
             };
             open_spans_into(&frame, block, &closed, &mut self.spans);
-            let mut m = first_on_grid(block.start, block.start, self.step);
+            let first = first_on_grid(block.start, block.start, self.step);
+            if let Some(midnight) = frame.plain_minutes() {
+                // No offset change today: evenly spaced instants, swept span by span.
+                let grid = Grid {
+                    step: 60 * i64::from(self.step.0.max(1)),
+                    duration,
+                    before: 60 * i64::from(self.service.buffer_before_minutes),
+                    after: 60 * i64::from(self.service.buffer_after_minutes),
+                    capacity: cap,
+                };
+                let at = |m: u32| midnight.saturating_add(60 * i64::from(m));
+                let segments = prep.profile.segments();
+                for &(a, b) in &self.spans {
+                    let lo = a.max(window.earliest).max(after.saturating_add(1));
+                    let hi = b
+                        .saturating_sub(duration)
+                        .min(window.horizon_end.saturating_sub(1))
+                        .min(at(block.end).saturating_sub(1));
+                    sweep(
+                        segments,
+                        &mut prep.cursor,
+                        grid,
+                        at(first),
+                        (lo, hi),
+                        |start, remaining| {
+                            out.push(Hit {
+                                start,
+                                clinic: block.clinic as u32,
+                                practitioner: prep.p as u32,
+                                end: start.saturating_add(duration),
+                                offset: frame.offset_at(start),
+                                remaining,
+                            });
+                        },
+                    );
+                }
+                continue;
+            }
+            let mut m = first;
             while m < block.end {
                 let minute = m;
                 m = m.saturating_add(self.step.0.max(1));

@@ -48,6 +48,7 @@ pub mod report;
 pub mod schema;
 pub mod signup;
 mod stored;
+mod sweep;
 pub mod validate;
 pub mod waitlist;
 pub mod widget;

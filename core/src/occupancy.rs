@@ -245,6 +245,11 @@ impl Profile {
         self.segments.splice(lo..hi, pieces);
     }
 
+    /// The segments `[start, end)` with their counts, in order; gaps count zero.
+    pub(crate) fn segments(&self) -> &[(Instant, Instant, u32)] {
+        &self.segments
+    }
+
     /// The largest number of intervals covering any instant of `[start, end)`.
     pub(crate) fn max_in(&self, start: Instant, end: Instant) -> u32 {
         self.max_from(self.first_ending_after(start), end)

@@ -121,6 +121,13 @@ impl DayFrame {
         !self.simple
     }
 
+    /// The instant of wall minute `m` when the offset does not change during the day
+    /// (`midnight + 60 m`); `None` on a day with a change.
+    #[inline]
+    pub(crate) fn plain_minutes(&self) -> Option<Instant> {
+        self.simple.then_some(self.midnight)
+    }
+
     /// The instant a slot starting at wall `minute` starts: `None` in a gap.
     #[inline]
     pub(crate) fn start_instant(&self, minute: u32) -> Option<Instant> {
