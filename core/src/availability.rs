@@ -1175,6 +1175,7 @@ impl<'a> Search<'a> {
                 };
                 let at = |m: u32| midnight.saturating_add(60 * i64::from(m));
                 let segments = prep.profile.segments();
+                let offset = frame.offset_at(midnight);
                 for &(a, b) in &self.spans {
                     let lo = a.max(window.earliest).max(after.saturating_add(1));
                     let hi = b
@@ -1192,8 +1193,8 @@ impl<'a> Search<'a> {
                                 start,
                                 clinic: block.clinic as u32,
                                 practitioner: prep.p as u32,
-                                end: start.saturating_add(duration),
-                                offset: frame.offset_at(start),
+                                end: start + duration,
+                                offset,
                                 remaining,
                             });
                         },
@@ -1324,6 +1325,7 @@ pub(crate) fn search(
     // Day by day, so that ordering and grouping work on one day's starts at a time.
     let mut hits = Vec::with_capacity(256);
     let mut sorter = DaySorter::default();
+    let mut unordered = false;
     for day in 0..days {
         hits.clear();
         for prep in prepared.iter_mut() {
@@ -1344,6 +1346,11 @@ pub(crate) fn search(
                 .reserve(estimate.min(r.limit.saturating_add(hits.len())));
         }
         sorter.sort(&mut hits, practice.clinics.len());
+        // Each day comes ordered; the answer is ordered while every day begins after the
+        // one before ends.
+        if let (Some(last), Some(next)) = (slots.rows.last(), hits.first()) {
+            unordered |= (next.start, next.clinic) < (last.start, last.clinic);
+        }
         append(&mut slots, &hits, grouped);
         // Starts before the next date's floor are final: later dates cannot add any.
         if slots.rows.len() > r.limit && cut_page(&mut slots, search.day_floor(day + 1), r.limit) {
@@ -1351,7 +1358,7 @@ pub(crate) fn search(
         }
     }
     // Local dates of clinics in different zones can interleave in time: restore the order.
-    if !slots.rows.is_sorted_by_key(|r| (r.start, r.clinic)) {
+    if unordered {
         slots.rows.sort_by_key(|r| (r.start, r.clinic));
     }
     if slots.rows.len() > r.limit {
@@ -1403,7 +1410,8 @@ struct DaySorter {
 impl DaySorter {
     fn sort(&mut self, hits: &mut Vec<Hit>, clinics: usize) {
         let key = |h: &Hit| (h.start, h.clinic, h.practitioner);
-        if hits.is_sorted_by_key(key) {
+        // Usually each start comes once and in order: one comparison per hit says so.
+        if hits.windows(2).all(|w| w[0].start < w[1].start) || hits.is_sorted_by_key(key) {
             return;
         }
         let min = hits.iter().map(|h| h.start).min().unwrap_or(0);
@@ -1439,31 +1447,39 @@ impl DaySorter {
 /// Appends ordered hits as slots; with no preference, one slot per (start, clinic) listing
 /// every candidate (rule 12).
 fn append(slots: &mut Slots, hits: &[Hit], grouped: bool) {
+    // Candidates come in the order of the hits, one each.
+    let base = slots.candidates.len() as u32;
+    slots.candidates.extend(hits.iter().map(|h| Candidate {
+        practitioner: h.practitioner,
+        remaining: h.remaining,
+    }));
+    let row = |first: &Hit, begin: usize, end: usize, remaining: u32| SlotRow {
+        clinic: first.clinic,
+        start: first.start,
+        end: first.end,
+        offset: first.offset,
+        remaining,
+        candidates: (base + begin as u32, base + end as u32),
+    };
+    if !grouped {
+        slots.rows.extend(
+            hits.iter()
+                .enumerate()
+                .map(|(i, h)| row(h, i, i + 1, h.remaining)),
+        );
+        return;
+    }
     let mut i = 0;
-    while i < hits.len() {
-        let first = hits[i];
-        let begin = slots.candidates.len() as u32;
-        let mut remaining = 0;
-        loop {
-            let h = hits[i];
-            slots.candidates.push(Candidate {
-                practitioner: h.practitioner,
-                remaining: h.remaining,
-            });
-            remaining = u32::saturating_add(remaining, h.remaining);
+    while let Some(first) = hits.get(i) {
+        let begin = i;
+        let mut remaining = 0u32;
+        while let Some(h) = hits
+            .get(i)
+            .filter(|h| h.start == first.start && h.clinic == first.clinic)
+        {
+            remaining = remaining.saturating_add(h.remaining);
             i += 1;
-            let same = |n: &Hit| n.start == first.start && n.clinic == first.clinic;
-            if !grouped || !hits.get(i).is_some_and(same) {
-                break;
-            }
         }
-        slots.rows.push(SlotRow {
-            clinic: first.clinic,
-            start: first.start,
-            end: first.end,
-            offset: first.offset,
-            remaining,
-            candidates: (begin, slots.candidates.len() as u32),
-        });
+        slots.rows.push(row(first, begin, i, remaining));
     }
 }

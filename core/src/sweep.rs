@@ -64,19 +64,33 @@ pub(crate) fn sweep(
     {
         *cursor = segments.partition_point(|s| s.1 <= reach_before);
     }
-    let length = grid.duration.saturating_add(grid.after);
+    let mut rest = segments.get(*cursor..).unwrap_or_default();
+    // Plain arithmetic from here: every instant of a search lies within the years
+    // 1900–9999 give or take a day, and steps, lengths and buffers are minutes, so no sum
+    // comes near the limits of `i64`.
+    let length = grid.duration + grid.after;
     while start <= hi {
-        let from = start.saturating_sub(grid.before);
-        let to = start.saturating_add(length);
-        while segments.get(*cursor).is_some_and(|s| s.1 <= from) {
-            *cursor += 1;
-        }
-        let mut taken = 0;
-        let mut blocked_until = None;
-        for s in segments.get(*cursor..).unwrap_or_default() {
-            if s.0 >= to {
+        let from = start - grid.before;
+        while let [s, tail @ ..] = rest {
+            if s.1 > from {
                 break;
             }
+            rest = tail;
+        }
+        // Every start whose span ends before the next segment begins meets nothing.
+        let free_to = rest.first().map_or(hi, |s| hi.min(s.0 - length));
+        if start <= free_to {
+            while start <= free_to {
+                offer(start, grid.capacity);
+                start += step;
+            }
+            // Segments may have ended meanwhile: look again from the next start.
+            continue;
+        }
+        let to = start + length;
+        let mut taken = 0;
+        let mut blocked_until = None;
+        for s in rest.iter().take_while(|s| s.0 < to) {
             taken = taken.max(s.2);
             if s.2 >= grid.capacity {
                 blocked_until = Some(s.1);
@@ -84,17 +98,14 @@ pub(crate) fn sweep(
         }
         match blocked_until {
             // Every start whose span begins before the end of that segment meets it too.
-            Some(end) => {
-                let need = end.saturating_add(grid.before);
-                let steps = ceil_div((need - start).max(1), step);
-                start = start.saturating_add(steps.saturating_mul(step));
-            }
+            Some(end) => start += ceil_div((end + grid.before - start).max(1), step) * step,
             None => {
                 offer(start, grid.capacity - taken);
-                start = start.saturating_add(step);
+                start += step;
             }
         }
     }
+    *cursor = segments.len() - rest.len();
 }
 
 /// `a / b` rounded up, for `a ≥ 0` and `b > 0`.
