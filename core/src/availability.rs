@@ -565,6 +565,38 @@ pub(crate) fn query_refusal(practice: &Practice, r: &Resolved<'_>) -> Result<(),
     no_preference_allowed(practice, r.practitioner)
 }
 
+/// Why rule 3 does not offer a practitioner (the words are written only when asked for).
+#[derive(Clone, Copy)]
+enum NotOffered {
+    /// Not bookable in the portal.
+    Portal,
+    /// Not of the practitioner type the service needs.
+    Type(Ix),
+    /// Not among the patient's allowed practitioners.
+    Allowed,
+}
+
+/// Rule 3 without the refusal's words: `None` when the practitioner is offered.
+fn not_offered(
+    practice: &Practice,
+    service: &CService,
+    p: Ix,
+    allowed: Option<&[String]>,
+) -> Option<NotOffered> {
+    let pr = &practice.practitioners[p];
+    if !pr.bookable_in_portal {
+        return Some(NotOffered::Portal);
+    }
+    if let Some(t) = service.practitioner_type.filter(|t| !pr.types.contains(t)) {
+        return Some(NotOffered::Type(t));
+    }
+    let allowed = allowed.filter(|a| !a.is_empty());
+    if allowed.is_some_and(|a| !a.iter().any(|a| **a == *pr.id)) {
+        return Some(NotOffered::Allowed);
+    }
+    None
+}
+
 /// Rule 3: the practitioner is offered online for this service and patient.
 pub(crate) fn practitioner_offered(
     practice: &Practice,
@@ -572,42 +604,23 @@ pub(crate) fn practitioner_offered(
     p: Ix,
     allowed: Option<&[String]>,
 ) -> Result<(), Refusal> {
+    let Some(why) = not_offered(practice, service, p, allowed) else {
+        return Ok(());
+    };
     let pr = &practice.practitioners[p];
-    let entity = || format!("practitioner {}", pr.id);
-    if !pr.bookable_in_portal {
-        return Err(refuse(
-            3,
-            entity(),
-            format!("practitioner `{}` cannot be booked in the portal", pr.id),
-        ));
-    }
-    if let Some(t) = service.practitioner_type {
-        if !pr.types.contains(&t) {
-            let tname = &practice.config.practitioner_types[t].id;
-            return Err(refuse(
-                3,
-                entity(),
-                format!(
-                    "service `{}` needs a practitioner of type `{tname}`; `{}` is not one",
-                    service.id, pr.id
-                ),
-            ));
-        }
-    }
-    if let Some(allowed) = allowed.filter(|a| !a.is_empty()) {
-        if !allowed.iter().any(|a| **a == *pr.id) {
-            return Err(refuse(
-                3,
-                entity(),
-                format!(
-                    "the patient may only book with {}; not with `{}`",
-                    allowed.join(", "),
-                    pr.id
-                ),
-            ));
-        }
-    }
-    Ok(())
+    let message = match why {
+        NotOffered::Portal => format!("practitioner `{}` cannot be booked in the portal", pr.id),
+        NotOffered::Type(t) => format!(
+            "service `{}` needs a practitioner of type `{}`; `{}` is not one",
+            service.id, practice.config.practitioner_types[t].id, pr.id
+        ),
+        NotOffered::Allowed => format!(
+            "the patient may only book with {}; not with `{}`",
+            allowed.unwrap_or_default().join(", "),
+            pr.id
+        ),
+    };
+    Err(refuse(3, format!("practitioner {}", pr.id), message))
 }
 
 /// Rule 4: the schedule types that link this practitioner to this service (assigned to the
@@ -761,14 +774,22 @@ pub(crate) fn closed_minutes(
     clinic: Ix,
     p: Ix,
 ) -> Vec<(u32, u32, Ix)> {
-    closures
-        .iter()
-        .filter_map(|(ci, dates)| {
-            let c = &practice.closures[*ci];
-            (c.applies_to(clinic, p) && closure_on(c, date, dates.as_deref()))
-                .then_some((c.start, c.end, *ci))
-        })
-        .collect()
+    closed_on(practice, closures, date, clinic, p).collect()
+}
+
+/// [`closed_minutes`] as an iterator (search fills a reused buffer with it).
+fn closed_on<'c>(
+    practice: &'c Practice,
+    closures: &'c [(Ix, Option<Vec<NaiveDate>>)],
+    date: NaiveDate,
+    clinic: Ix,
+    p: Ix,
+) -> impl Iterator<Item = (u32, u32, Ix)> + 'c {
+    closures.iter().filter_map(move |(ci, dates)| {
+        let c = &practice.closures[*ci];
+        (c.applies_to(clinic, p) && closure_on(c, date, dates.as_deref()))
+            .then_some((c.start, c.end, *ci))
+    })
 }
 
 /// Rule 7: a block minus closures, as spans of instants. Closures are subtracted as
@@ -1043,6 +1064,8 @@ struct Search<'a> {
     step: (u32, bool),
     /// Open spans of the block at hand (a reused buffer).
     spans: Vec<(Instant, Instant)>,
+    /// Closed wall minutes of the block at hand (a reused buffer).
+    closed: Vec<(u32, u32, Ix)>,
 }
 
 /// One offered (practitioner, start) before grouping.
@@ -1157,12 +1180,15 @@ impl<'a> Search<'a> {
                 continue;
             }
             let cap = capacity(practice, self.service, block.schedule_type);
-            let closed = if self.closures.is_empty() {
-                Vec::new()
-            } else {
-                closed_minutes(practice, &self.closures, date, block.clinic, prep.p)
-            };
-            open_spans_into(&frame, block, &closed, &mut self.spans);
+            self.closed.clear();
+            self.closed.extend(closed_on(
+                practice,
+                &self.closures,
+                date,
+                block.clinic,
+                prep.p,
+            ));
+            open_spans_into(&frame, block, &self.closed, &mut self.spans);
             let first = first_on_grid(block.start, block.start, self.step);
             if let Some(midnight) = frame.plain_minutes() {
                 // No offset change today: evenly spaced instants, swept span by span.
@@ -1304,6 +1330,7 @@ pub(crate) fn search(
         closures: expand_closures(practice, q.from, q.to),
         step: grid_step(practice, r.service),
         spans: Vec::with_capacity(4),
+        closed: Vec::new(),
     };
     let candidates: Vec<Ix> = match r.practitioner {
         Some(p) => vec![p],
@@ -1311,7 +1338,7 @@ pub(crate) fn search(
     };
     let mut prepared = Vec::with_capacity(candidates.len());
     for p in candidates {
-        if practitioner_offered(practice, r.service, p, r.allowed).is_err() {
+        if not_offered(practice, r.service, p, r.allowed).is_some() {
             continue;
         }
         let Ok(chain) = schedule_chain(practice, r.service, p, q.telehealth) else {
@@ -1404,6 +1431,7 @@ fn cut_page(slots: &mut Slots, settled: Instant, limit: usize) -> bool {
 #[derive(Default)]
 struct DaySorter {
     counts: Vec<u32>,
+    keys: Vec<u32>,
     buffer: Vec<Hit>,
 }
 
@@ -1414,29 +1442,43 @@ impl DaySorter {
         if hits.windows(2).all(|w| w[0].start < w[1].start) || hits.is_sorted_by_key(key) {
             return;
         }
-        let min = hits.iter().map(|h| h.start).min().unwrap_or(0);
-        let max = hits.iter().map(|h| h.start).max().unwrap_or(0);
+        // One pass for the range of starts and whether practitioners come in order.
+        let (mut min, mut max, mut by_practitioner, mut last) =
+            (Instant::MAX, Instant::MIN, true, 0);
+        for h in hits.iter() {
+            min = min.min(h.start);
+            max = max.max(h.start);
+            by_practitioner &= h.practitioner >= last;
+            last = h.practitioner;
+        }
         let buckets = ((max - min) / 60 + 1) as usize * clinics;
-        let countable = buckets <= 1 << 16
-            && hits.iter().all(|h| (h.start - min) % 60 == 0)
-            && hits.is_sorted_by_key(|h| h.practitioner);
-        if !countable {
+        if !by_practitioner || buckets > 1 << 16 {
             hits.sort_unstable_by_key(key);
             return;
         }
-        let bucket = |h: &Hit| ((h.start - min) / 60) as usize * clinics + h.clinic as usize;
+        // Each hit's bucket once: (whole minutes after the first start, clinic).
+        self.keys.clear();
+        for h in hits.iter() {
+            let after = (h.start - min) as u64;
+            let minutes = after / 60;
+            if minutes * 60 != after {
+                hits.sort_unstable_by_key(key);
+                return;
+            }
+            self.keys.push(minutes as u32 * clinics as u32 + h.clinic);
+        }
         self.counts.clear();
         self.counts.resize(buckets + 1, 0);
-        for h in hits.iter() {
-            self.counts[bucket(h) + 1] += 1;
+        for &k in &self.keys {
+            self.counts[k as usize + 1] += 1;
         }
         for i in 1..self.counts.len() {
             self.counts[i] += self.counts[i - 1];
         }
         self.buffer.clear();
         self.buffer.resize(hits.len(), hits[0]);
-        for h in hits.iter() {
-            let at = &mut self.counts[bucket(h)];
+        for (h, &k) in hits.iter().zip(&self.keys) {
+            let at = &mut self.counts[k as usize];
             self.buffer[*at as usize] = *h;
             *at += 1;
         }
